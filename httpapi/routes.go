@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// routes is the API's one route table.
+func (a *API) routes() {
+	op := func(id, method, path, summary, tag string, status int) huma.Operation {
+		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag},
+			DefaultStatus: status, MaxBodyBytes: MaxBody, Security: []map[string][]string{{"apiKey": {}}}}
+	}
+	const (
+		get, post, put = http.MethodGet, http.MethodPost, http.MethodPut
+		ref            = "Referrals"
+	)
+	register(a, op("create-referral", post, "/v1/referrals", "Issue a referral or a removal order (authorities)", ref, 201), a.createReferral)
+	register(a, op("list-referrals", get, "/v1/referrals", "List the referrals you issued or received", ref, 200), a.listReferrals)
+	register(a, op("get-referral", get, "/v1/referrals/{id}", "Read a referral", ref, 200), a.getReferral)
+	register(a, op("acknowledge-referral", post, "/v1/referrals/{id}/acknowledge", "Acknowledge receipt (platforms)", ref, 200), a.acknowledge)
+	register(a, op("action-referral", post, "/v1/referrals/{id}/action", "Report removal or disabling, Annex II (platforms)", ref, 200), a.action)
+	register(a, op("impossible-referral", post, "/v1/referrals/{id}/impossible", "Declare impossibility, Annex III: stops the clock (platforms)", ref, 200), a.impossible)
+	register(a, op("reject-referral", post, "/v1/referrals/{id}/reject", "Decline a terms-of-service referral with reasons (platforms)", ref, 200), a.reject)
+	register(a, op("clarify-referral", post, "/v1/referrals/{id}/clarify", "Answer an impossibility: restarts the full deadline (authorities)", ref, 200), a.clarify)
+	register(a, op("withdraw-referral", post, "/v1/referrals/{id}/withdraw", "Withdraw (authorities)", ref, 200), a.withdraw)
+	register(a, op("complain-referral", post, "/v1/referrals/{id}/complaint", "Record the content provider's complaint (platforms)", ref, 200), a.complain)
+	register(a, op("decide-complaint", post, "/v1/referrals/{id}/complaint/decision", "Decide a complaint: reinstate or uphold (platforms)", ref, 200), a.decideComplaint)
+	register(a, op("referral-history", get, "/v1/referrals/{id}/history", "The referral's audit entries, newest first", ref, 200), a.history)
+	register(a, op("get-preservation", get, "/v1/referrals/{id}/preservation", "The preservation record of removed content (Art. 6)", ref, 200), a.getPreservation)
+	register(a, op("hold-preservation", post, "/v1/referrals/{id}/preservation/hold", "Extend preservation (issuing authority)", ref, 200), a.holdPreservation)
+	register(a, op("referral-stats", get, "/v1/stats/referrals", "Transparency figures per platform and kind", "Transparency", 200), a.stats)
+	register(a, op("statements-of-reasons", get, "/v1/statements", "DSA Transparency Database statements of reasons for your decisions (platforms)", "Transparency", 200), a.statements)
+	register(a, op("list-orgs", get, "/v1/orgs", "Organisations you can address", "Organisations", 200), a.listOrgs)
+	register(a, op("get-webhook", get, "/v1/webhook", "Your webhook endpoint and Vigie's signing key", "Webhooks", 200), a.getWebhook)
+	register(a, op("set-webhook", put, "/v1/webhook", "Set or remove your webhook endpoint", "Webhooks", 200), a.setWebhook)
+	register(a, op("list-deliveries", get, "/v1/webhook/deliveries", "Your recent webhook deliveries", "Webhooks", 200), a.listDeliveries)
+}
+
+// register adds an operation whose handler errors are mapped to problem
+// details in one place.
+func register[I, O any](a *API, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	huma.Register(a.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, problem(ctx, a.Log, err)
+		}
+		return out, nil
+	})
+}
