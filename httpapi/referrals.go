@@ -42,17 +42,18 @@ func (a *API) createReferral(ctx context.Context, in *createReferralInput) (*Ref
 	if err != nil {
 		return nil, err
 	}
+	// A replay answers as the first request did, marked as a replay.
 	out := &ReferralOutput{Status: http.StatusCreated, Location: "/api/v1/referrals/" + r.ID, Body: r}
 	if !created {
-		out.Status, out.Replayed = http.StatusOK, "true"
+		out.Replayed = "true"
 	}
 	return out, nil
 }
 
 type listReferralsInput struct {
-	State []string `query:"state" doc:"Only these states (comma-separated): pending, received, acknowledged, overdue, impossible, actioned, rejected, withdrawn, complaint, reinstated. 'open' stands for the first four."`
-	Kind  string   `query:"kind" enum:"referral,removal_order,"`
-	Limit int      `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	State string `query:"state" maxLength:"200" doc:"Only these states (comma-separated): pending, received, acknowledged, overdue, impossible, actioned, rejected, withdrawn, complaint, reinstated. 'open' stands for the first four."`
+	Kind  string `query:"kind" enum:"referral,removal_order,"`
+	Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 }
 
 type referralListOutput struct {
@@ -67,16 +68,15 @@ func (a *API) listReferrals(ctx context.Context, in *listReferralsInput) (*refer
 		return nil, err
 	}
 	f := referral.Filter{Kind: referral.Kind(in.Kind), Limit: in.Limit}
-	for _, s := range in.State {
-		for _, s := range strings.Split(s, ",") {
-			switch st := referral.State(strings.TrimSpace(s)); {
-			case st == "open":
-				f.States = append(f.States, referral.StatePending, referral.StateReceived, referral.StateAcknowledged, referral.StateOverdue)
-			case validState(st):
-				f.States = append(f.States, st)
-			default:
-				return nil, vigie.Invalid("query.state", "unknown state %q", s)
-			}
+	for s := range strings.SplitSeq(in.State, ",") {
+		switch st := referral.State(strings.TrimSpace(s)); {
+		case st == "":
+		case st == "open":
+			f.States = append(f.States, referral.StatePending, referral.StateReceived, referral.StateAcknowledged, referral.StateOverdue)
+		case validState(st):
+			f.States = append(f.States, st)
+		default:
+			return nil, vigie.Invalid("query.state", "unknown state %q", s)
 		}
 	}
 	rs, err := a.Referrals.List(ctx, p, f)

@@ -320,8 +320,8 @@ func TestIdempotencyKey(t *testing.T) {
 	if code := s.call("auth", "POST", "/api/v1/referrals", s.order("PH-7"), &a, "Idempotency-Key", "k-7"); code != 201 {
 		t.Fatalf("first: %d", code)
 	}
-	if code := s.call("auth", "POST", "/api/v1/referrals", s.order("PH-7"), &b, "Idempotency-Key", "k-7"); code != 200 || b.ID != a.ID {
-		t.Fatalf("replay: %d %s, want 200 and %s", code, b.ID, a.ID)
+	if code := s.call("auth", "POST", "/api/v1/referrals", s.order("PH-7"), &b, "Idempotency-Key", "k-7"); code != 201 || b.ID != a.ID {
+		t.Fatalf("replay: %d %s, want the first answer: 201 and %s", code, b.ID, a.ID)
 	}
 	var p problemBody
 	if code := s.call("auth", "POST", "/api/v1/referrals", s.order("PH-8"), &p, "Idempotency-Key", "k-7"); code != 422 {
@@ -329,5 +329,17 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if code := s.call("auth", "POST", "/api/v1/referrals", s.order("PH-7"), &p); code != 409 {
 		t.Fatalf("same reference without key: %d, want 409", code)
+	}
+	// A platform retrying its answer after a lost response gets the same answer.
+	var first, retry referral.Referral
+	action := map[string]any{"action": "removed"}
+	if code := s.call("plat-a", "POST", "/api/v1/referrals/"+a.ID+"/action", action, &first, "Idempotency-Key", "act-1"); code != 200 {
+		t.Fatalf("action: %d", code)
+	}
+	if code := s.call("plat-a", "POST", "/api/v1/referrals/"+a.ID+"/action", action, &retry, "Idempotency-Key", "act-1"); code != 200 || retry.Version != first.Version {
+		t.Fatalf("retried action: %d version %d, want 200 and version %d", code, retry.Version, first.Version)
+	}
+	if code := s.call("plat-a", "POST", "/api/v1/referrals/"+a.ID+"/action", action, &p); code != 409 {
+		t.Fatalf("a second action without the key: %d, want 409", code)
 	}
 }

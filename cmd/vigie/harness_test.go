@@ -237,3 +237,5 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 func ptr[T any](v T) *T { return &v }
 
 var _ = fmt.Sprint
+
+func decodeKey(b64 string) ([]byte, error) { return base64.StdEncoding.DecodeString(b64) }

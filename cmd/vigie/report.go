@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie"
+	"github.com/vigie-project/vigie/org"
 	"github.com/vigie-project/vigie/referral"
 	"github.com/vigie-project/vigie/sqlstore"
 )
@@ -75,31 +76,26 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func minutes(sec float64) string { return fmt.Sprintf("%.1f min", sec/60) }
 
+// printStatements prints the platform's statements of reasons, computed by
+// the service exactly as the API serves them.
 func printStatements(ctx context.Context, store *sqlstore.DB, platform string, from, to time.Time, w io.Writer) error {
 	if platform == "" {
 		return fmt.Errorf("--dsa needs --platform")
 	}
-	o, err := store.FindOrgByName(ctx, platform)
+	orgs := org.NewService(store, time.Now, newID)
+	o, err := orgs.OrgByName(ctx, platform)
 	if vigie.ErrorCode(err) == vigie.ENotFound {
-		o, err = store.GetOrg(ctx, platform)
+		o, err = orgs.Org(ctx, platform)
 	}
 	if err != nil {
 		return fmt.Errorf("--platform %q: %w", platform, err)
 	}
-	rs, err := store.ListReferrals(ctx, referral.Filter{PlatformID: o.ID, IssuedTo: to,
-		States: []referral.State{referral.StateActioned, referral.StateComplaint, referral.StateReinstated}})
+	svc := referral.NewService(store, orgs, referral.DefaultPolicy(), time.Now, newID)
+	sts, err := svc.Statements(ctx, org.Principal{OrgID: o.ID, OrgName: o.Name, Kind: o.Kind}, from, to)
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Statements []referral.Statement `json:"statements"`
-	}{Statements: []referral.Statement{}}
-	for _, r := range rs {
-		if r.ActedAt != nil && !r.ActedAt.Before(from) && r.ActedAt.Before(to) {
-			out.Statements = append(out.Statements, referral.StatementsFor(r)...)
-		}
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(map[string]any{"statements": sts})
 }

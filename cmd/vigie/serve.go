@@ -154,7 +154,8 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	a.handler = recoverer(log, limitBody(log, httpapi.Authenticate(a.orgs, log)(a.metrics.Middleware(mux))))
+	idem := httpapi.Idempotency(idempotencyStore{store}, log)
+	a.handler = recoverer(log, limitBody(log, httpapi.Authenticate(a.orgs, log)(idem(a.metrics.Middleware(mux)))))
 	return a, nil
 }
 
@@ -223,12 +224,30 @@ func (a *app) purgeLoop(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("purged expired preservation records", slog.Int("records", n))
 		}
+		if _, err := a.store.ForgetResponses(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Error("forget idempotent responses", slog.Any("err", err))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// idempotencyStore adapts the SQL store to the API's idempotency layer.
+type idempotencyStore struct{ db *sqlstore.DB }
+
+func (s idempotencyStore) SavedResponse(ctx context.Context, orgID, key string) (*httpapi.SavedResponse, error) {
+	r, err := s.db.SavedResponse(ctx, orgID, key)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	return &httpapi.SavedResponse{RequestHash: r.RequestHash, Status: r.Status, ContentType: r.ContentType, Body: r.Body}, nil
+}
+
+func (s idempotencyStore) SaveResponse(ctx context.Context, orgID, key string, r httpapi.SavedResponse) error {
+	return s.db.SaveResponse(ctx, orgID, key, sqlstore.StoredResponse(r))
 }
 
 // Close releases the database.
