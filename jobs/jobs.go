@@ -67,9 +67,32 @@ type Queue interface {
 	NextRunAt(ctx context.Context) (time.Time, bool, error)
 }
 
-// Handler runs one kind of job. Returning an error of type *RetryError
-// reschedules the job; any other error buries it; nil completes it.
+// Handler runs one kind of job. nil completes the job; an error made with
+// Permanent buries it (kept, never run again); a *RetryError reschedules it
+// after its delay; any other error reschedules it with exponential backoff,
+// so a passing fault (a database restart) never loses a deadline.
 type Handler func(ctx context.Context, j Job) error
+
+// MaxAttempts is how often a failing job runs before it is buried.
+const MaxAttempts = 25
+
+// PermanentError marks an error that retrying cannot fix.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// backoff is the delay before a job's next attempt after a plain error:
+// 1 s, 2 s, 4 s … capped at ten minutes.
+func backoff(attempts int) time.Duration {
+	if attempts > 10 {
+		return 10 * time.Minute
+	}
+	return min(time.Second<<max(attempts-1, 0), 10*time.Minute)
+}
 
 // RetryError asks for the job to run again after a delay.
 type RetryError struct {
@@ -189,7 +212,7 @@ func (r *Runner) runOne(ctx context.Context, j Job) {
 	h, ok := r.handlers[j.Kind]
 	var err error
 	if !ok {
-		err = errors.New("no handler for job kind " + j.Kind)
+		err = Permanent(errors.New("no handler for job kind " + j.Kind))
 	} else {
 		err = safely(ctx, h, j)
 	}
@@ -197,14 +220,18 @@ func (r *Runner) runOne(ctx context.Context, j Job) {
 		r.onDone(j.Kind, err, time.Since(start))
 	}
 	var re *RetryError
+	var pe *PermanentError
 	switch {
 	case err == nil:
 		err = r.queue.Complete(ctx, j.ID)
+	case errors.As(err, &pe) || j.Attempts >= MaxAttempts:
+		r.log.Error("job failed for good", slog.String("kind", j.Kind), slog.String("job", j.ID), slog.Int("attempts", j.Attempts), slog.Any("err", err))
+		err = r.queue.Bury(ctx, j.ID, err.Error())
 	case errors.As(err, &re):
 		err = r.queue.Retry(ctx, j.ID, r.now().Add(re.After), re.Err.Error())
 	default:
-		r.log.Warn("job failed for good", slog.String("kind", j.Kind), slog.String("job", j.ID), slog.Any("err", err))
-		err = r.queue.Bury(ctx, j.ID, err.Error())
+		r.log.Warn("job failed; will retry", slog.String("kind", j.Kind), slog.String("job", j.ID), slog.Int("attempts", j.Attempts), slog.Any("err", err))
+		err = r.queue.Retry(ctx, j.ID, r.now().Add(backoff(j.Attempts)), err.Error())
 	}
 	if err != nil {
 		// The lease will expire and the job run again: handlers are idempotent.
@@ -224,6 +251,9 @@ func safely(ctx context.Context, h Handler, j Job) (err error) {
 type panicError struct{ v any }
 
 func (p *panicError) Error() string { return "handler panicked: " + fmtAny(p.v) }
+
+// A panic is a bug: running the job again would panic again.
+func (p *panicError) Unwrap() error { return &PermanentError{Err: errors.New(fmtAny(p.v))} }
 
 func fmtAny(v any) string {
 	if e, ok := v.(error); ok {

@@ -97,7 +97,7 @@ func NewDeliverer(c Config) *Deliverer {
 func (d *Deliverer) Handle(ctx context.Context, j jobs.Job) error {
 	var w jobs.Webhook
 	if err := json.Unmarshal(j.Payload, &w); err != nil {
-		return fmt.Errorf("notify: decode job: %w", err)
+		return jobs.Permanent(fmt.Errorf("notify: decode job: %w", err))
 	}
 	e, err := d.endpoints.GetEndpoint(ctx, w.OrgID)
 	if vigie.ErrorCode(err) == vigie.ENotFound || (err == nil && (e.Disabled || e.URL == "")) {

@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"slices"
 	"time"
 
 	"github.com/vigie-project/vigie"
@@ -92,6 +93,9 @@ func Apply(r *Referral, e Event) (Effects, error) {
 	if err != nil || fx.Noop {
 		return fx, err
 	}
+	// An event can start and stop the clock at once (an action on a pending
+	// referral): the timers of the clock it stopped would only fire as no-ops.
+	fx.Timers = slices.DeleteFunc(fx.Timers, func(t Timer) bool { return t.Epoch != next.Epoch })
 	next.Version++
 	*r = next
 	return fx, nil
@@ -152,9 +156,13 @@ func apply(r *Referral, e Event) (Effects, error) {
 			return fx, vigie.Invalid("acted_at", "must lie between the issue time and now")
 		}
 		if r.State == StatePending {
-			receive(r, e.At, &fx)
+			// Acting proves receipt: the platform had it by then at the latest.
+			receive(r, minTime(e.At, acted), &fx)
 		}
-		r.OnTime = r.Deadline == nil || !acted.After(*r.Deadline)
+		// The time of the measure counts (Annex II), even when reported after
+		// the deadline; but a deadline once missed stays missed, whatever
+		// impossibility or clarification came after it.
+		r.OnTime = (r.MissedDeadline == nil || !acted.After(*r.MissedDeadline)) && (r.Deadline == nil || !acted.After(*r.Deadline))
 		r.State, r.Action, r.ActedAt = StateActioned, e.Action, &acted
 		r.ContentHashes, r.Metadata, r.Feedback = e.ContentHashes, e.Metadata, e.Text
 		stopClock(r)
@@ -226,6 +234,9 @@ func apply(r *Referral, e Event) (Effects, error) {
 		fx.ToPlat = append(fx.ToPlat, "withdrawn")
 
 	case EventEscalated:
+		if !slices.Contains(EscalationLevels, e.Level) {
+			return fx, vigie.Invalid("level", "must be one of %v", EscalationLevels)
+		}
 		running := r.State == StateReceived || r.State == StateAcknowledged
 		if !running || e.Epoch != r.Epoch || e.Level <= r.Escalation {
 			return Effects{Noop: true}, nil // a timer of a stopped or restarted clock
@@ -233,7 +244,8 @@ func apply(r *Referral, e Event) (Effects, error) {
 		r.Escalation = e.Level
 		fx.ToPlat = append(fx.ToPlat, "escalated")
 		if e.Level >= 100 {
-			r.State = StateOverdue
+			missed := *r.Deadline
+			r.State, r.MissedDeadline = StateOverdue, &missed
 			fx.ToAuth = append(fx.ToAuth, "overdue")
 		}
 
@@ -283,6 +295,13 @@ func startClock(r *Referral, at time.Time, fx *Effects) {
 		fx.Timers = append(fx.Timers, Timer{ReferralID: r.ID, Epoch: r.Epoch, Level: lvl,
 			At: at.Add(r.Target() * time.Duration(lvl) / 100)})
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // stopClock stops the clock; timers already scheduled become stale.

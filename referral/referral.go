@@ -135,6 +135,7 @@ type Referral struct {
 	Deadline       *time.Time `json:"deadline,omitempty" doc:"Absent while the clock is stopped or not started."`
 	Epoch          int        `json:"-"` // clock generation: timers of an older epoch are stale
 	Escalation     int        `json:"escalation" doc:"Last escalation notice sent: 0, 50, 80 or 100 (% of the time)."`
+	MissedDeadline *time.Time `json:"missed_deadline,omitempty" doc:"A deadline that passed without action; it stays missed after a later impossibility or clarification."`
 
 	Action        Action            `json:"action,omitempty"`
 	ActedAt       *time.Time        `json:"acted_at,omitempty" doc:"Time of the measure (Annex II, section B)."`

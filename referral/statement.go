@@ -77,7 +77,7 @@ func StatementsFor(r *Referral) []Statement {
 		letters = append(letters, string(t))
 	}
 	legal := "Regulation (EU) 2021/784, Art. 2(7)(" + strings.Join(letters, ", ") + ")"
-	facts := fmt.Sprintf("%s %s issued by %s; %s.", kindLabel(r.Kind), r.Reference, r.Authority, r.Reasons)
+	facts := fmt.Sprintf("%s %s issued by %s; %s.", kindLabel(r.Kind), r.Reference, r.Authority, strings.TrimRight(r.Reasons, ". "))
 	var out []Statement
 	for i := range r.URLs {
 		st := Statement{
@@ -85,7 +85,7 @@ func StatementsFor(r *Referral) []Statement {
 			ContentType:           []string{"CONTENT_TYPE_OTHER"},
 			Category:              "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
 			CategorySpecification: []string{"KEYWORD_TERRORIST_CONTENT"},
-			TerritorialScope:      euTerritory,
+			TerritorialScope:      slices.Clone(euTerritory),
 			ApplicationDate:       r.ActedAt.UTC().Format(time.DateOnly),
 			DecisionFacts:         truncate(facts, 5000),
 			SourceType:            "SOURCE_TYPE_OTHER_NOTIFICATION", // the schema has no value for authority orders

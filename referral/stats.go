@@ -87,7 +87,8 @@ func Compute(rs []*Referral, from, to time.Time) *Report {
 			if r.State == StateReinstated {
 				st.Reinstated++
 			}
-			durations[k] = append(durations[k], r.ActedAt.Sub(*r.ReceivedAt).Seconds())
+			// Content removed before formal receipt counts as removed at once.
+			durations[k] = append(durations[k], max(0, r.ActedAt.Sub(*r.ReceivedAt).Seconds()))
 			if r.OnTime {
 				onTime[k]++
 			}

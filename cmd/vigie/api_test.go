@@ -160,7 +160,12 @@ func TestEscalationsAndOverdueAreDelivered(t *testing.T) {
 		s.call("auth", "GET", "/api/v1/referrals/"+r.ID, nil, &r)
 		return r.State == referral.StateOverdue
 	})
-	waitFor(t, "three escalation webhooks", 5*time.Second, func() bool {
+	defer func() {
+		if t.Failed() {
+			t.Logf("webhooks received: %v", rcv.eventsOf(r.ID))
+		}
+	}()
+	waitFor(t, "three escalation webhooks", 10*time.Second, func() bool {
 		n := 0
 		for _, e := range rcv.eventsOf(r.ID) {
 			if e == "referral.escalated" {

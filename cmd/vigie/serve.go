@@ -134,7 +134,7 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 	a.runner.Handle(referral.JobDeadline, func(ctx context.Context, j jobs.Job) error {
 		var t referral.Timer
 		if err := json.Unmarshal(j.Payload, &t); err != nil {
-			return err
+			return jobs.Permanent(err)
 		}
 		return a.referrals.Escalate(ctx, t)
 	})
