@@ -62,7 +62,9 @@ func (q *memQueue) set(id, state string, at time.Time, err string) error {
 	return nil
 }
 
-func (q *memQueue) Complete(_ context.Context, id string) error { return q.set(id, "done", time.Time{}, "") }
+func (q *memQueue) Complete(_ context.Context, id string) error {
+	return q.set(id, "done", time.Time{}, "")
+}
 func (q *memQueue) Retry(_ context.Context, id string, at time.Time, e string) error {
 	return q.set(id, "ready", at, e)
 }
