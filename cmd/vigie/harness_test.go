@@ -35,8 +35,15 @@ type testServer struct {
 // second authority ("auth-2").
 func startServer(t *testing.T, speedup float64) *testServer {
 	t.Helper()
+	return startServerWith(t, func(c *serveConfig) { c.deadlineScale = speedup })
+}
+
+// startServerWith is startServer with a changed configuration.
+func startServerWith(t *testing.T, configure func(*serveConfig)) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := serveConfig{dbFlags: dbFlags{db: testenv.DSN(t)}, allowPrivate: true, deadlineScale: speedup, workers: 16}
+	c := serveConfig{dbFlags: dbFlags{db: testenv.DSN(t)}, allowPrivate: true, deadlineScale: 1, workers: 16}
+	configure(&c)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
