@@ -145,14 +145,6 @@ type actionInput struct {
 }
 
 func (a *API) action(ctx context.Context, in *actionInput) (*ReferralOutput, error) {
-	for i, h := range in.Body.ContentHashes {
-		if err := checkHash(h); err != nil {
-			return nil, vigie.Invalid("content_hashes["+itoa(i)+"]", "%s", err.Error())
-		}
-	}
-	if len(in.Body.Metadata) > 50 {
-		return nil, vigie.Invalid("metadata", "must have at most 50 entries")
-	}
 	return a.act(ctx, in.ID, referral.Event{Type: referral.EventActioned, Action: in.Body.Action, ActedAt: in.Body.ActedAt,
 		Text: in.Body.Feedback, ContentHashes: in.Body.ContentHashes, Metadata: in.Body.Metadata})
 }
@@ -277,27 +269,4 @@ func (a *API) holdPreservation(ctx context.Context, in *holdInput) (*preservatio
 		return nil, err
 	}
 	return &preservationOutput{Body: pr}, nil
-}
-
-// checkHash checks the "algorithm:hex" form of a reported media hash.
-func checkHash(h string) error {
-	alg, hexPart, ok := strings.Cut(h, ":")
-	want := map[string]int{"md5": 32, "sha256": 64, "pdq": 64}[alg]
-	switch {
-	case !ok || want == 0:
-		return vigie.Errorf(vigie.EInvalid, "must start with md5:, sha256: or pdq:")
-	case len(hexPart) != want:
-		return vigie.Errorf(vigie.EInvalid, "a %s hash has %d hexadecimal digits", alg, want)
-	case strings.Trim(strings.ToLower(hexPart), "0123456789abcdef") != "":
-		return vigie.Errorf(vigie.EInvalid, "must be hexadecimal")
-	}
-	return nil
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

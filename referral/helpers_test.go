@@ -3,6 +3,7 @@ package referral_test
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,7 @@ func ev(typ referral.EventType, at time.Time) referral.Event {
 	switch typ {
 	case referral.EventActioned:
 		e.Action = referral.ActionRemoved
-		e.ContentHashes = []string{"sha256:" + "ab12"}
+		e.ContentHashes = []string{"sha256:" + strings.Repeat("ab12", 16)}
 		e.Metadata = map[string]string{"uploader": "u-77"}
 		e.Text = "Removed within the hour."
 	case referral.EventImpossible:

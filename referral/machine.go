@@ -1,7 +1,9 @@
 package referral
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigie-project/vigie"
@@ -148,6 +150,9 @@ func apply(r *Referral, e Event) (Effects, error) {
 		if e.Action != ActionRemoved && e.Action != ActionDisabled {
 			return fx, vigie.Invalid("action", "must be removed or disabled")
 		}
+		if err := checkReport(e); err != nil {
+			return fx, err
+		}
 		acted := e.ActedAt
 		if acted.IsZero() {
 			acted = e.At
@@ -278,6 +283,38 @@ func apply(r *Referral, e Event) (Effects, error) {
 		}
 	}
 	return fx, nil
+}
+
+// checkReport checks what the platform reports with an action.
+func checkReport(e Event) error {
+	if len(e.ContentHashes) > maxURLs {
+		return vigie.Invalid("content_hashes", "list at most %d hashes", maxURLs)
+	}
+	for i, h := range e.ContentHashes {
+		if err := CheckContentHash(h); err != nil {
+			return vigie.Invalid("content_hashes["+itoa(i)+"]", "%s", err.Error())
+		}
+	}
+	if len(e.Metadata) > 50 {
+		return vigie.Invalid("metadata", "must have at most 50 entries")
+	}
+	return checkText("feedback", e.Text, 0, maxText)
+}
+
+// CheckContentHash checks the form of a reported media hash:
+// "md5:HEX" (32 digits), "sha256:HEX" or "pdq:HEX" (64 digits).
+func CheckContentHash(h string) error {
+	alg, hexPart, ok := strings.Cut(h, ":")
+	want := map[string]int{"md5": 32, "sha256": 64, "pdq": 64}[alg]
+	switch {
+	case !ok || want == 0:
+		return ruleError("must start with md5:, sha256: or pdq:")
+	case len(hexPart) != want:
+		return ruleError(fmt.Sprintf("a %s hash has %d hexadecimal digits", alg, want))
+	case strings.Trim(strings.ToLower(hexPart), "0123456789abcdef") != "":
+		return ruleError("must be hexadecimal")
+	}
+	return nil
 }
 
 // receive records receipt: the moment the legal clock starts.

@@ -614,7 +614,7 @@ func (s *run) eventAction(t *rapid.T) {
 	case referral.EventActioned:
 		e.Action = rapid.SampledFrom([]referral.Action{referral.ActionRemoved, referral.ActionDisabled,
 			referral.ActionRemoved, referral.ActionDisabled, "burned", ""}).Draw(t, "action")
-		e.ContentHashes = []string{"sha256:00"}
+		e.ContentHashes = []string{"sha256:" + strings.Repeat("00", 32)}
 		dl := s.m.deadline()
 		if s.r.State == pending {
 			d := e.At.Add(s.m.target)

@@ -680,3 +680,28 @@ func TestUnknownEscalationLevelsChangeNothing(t *testing.T) {
 		}
 	}
 }
+
+// What the platform reports with an action is checked like any other input.
+func TestActionReportIsValidated(t *testing.T) {
+	tests := []struct {
+		name   string
+		hashes []string
+		field  string
+	}{
+		{"short sha256", []string{"sha256:abc"}, "content_hashes[0]"},
+		{"unknown algorithm", []string{"sha256:" + strings.Repeat("0", 64), "sha1:" + strings.Repeat("0", 40)}, "content_hashes[1]"},
+		{"not hexadecimal", []string{"md5:" + strings.Repeat("z", 32)}, "content_hashes[0]"},
+		{"too many", make([]string, 101), "content_hashes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := inState(t, referral.KindRemovalOrder, received)
+			e := ev(referral.EventActioned, tLater)
+			e.ContentHashes = tt.hashes
+			_, err := referral.Apply(r, e)
+			if ve := vigie.AsError(err); ve == nil || ve.Code != vigie.EInvalid || ve.Field != tt.field {
+				t.Fatalf("got %v, want invalid %s", err, tt.field)
+			}
+		})
+	}
+}

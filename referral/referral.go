@@ -269,24 +269,25 @@ func checkText(field, v string, min, max int) error {
 	return nil
 }
 
-type urlError string
+// ruleError is a broken rule, worded for the field it is reported against.
+type ruleError string
 
-func (e urlError) Error() string { return string(e) }
+func (e ruleError) Error() string { return string(e) }
 
 func checkURL(raw string) error {
 	if len(raw) > 2048 {
-		return urlError("must be at most 2048 characters")
+		return ruleError("must be at most 2048 characters")
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return urlError("is not a URL")
+		return ruleError("is not a URL")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return urlError("must be an absolute http or https URL")
+		return ruleError("must be an absolute http or https URL")
 	case u.Hostname() == "":
-		return urlError("must name a host")
+		return ruleError("must name a host")
 	case strings.ContainsAny(raw, " \t\r\n"):
-		return urlError("must not contain white space")
+		return ruleError("must not contain white space")
 	}
 	return nil
 }

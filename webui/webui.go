@@ -38,6 +38,7 @@ package webui
 import (
 	"context"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -87,7 +88,7 @@ type Config struct {
 // ui is the web interface: its configuration, parsed templates and assets.
 type ui struct {
 	Config
-	pages  map[string]*pageTemplate
+	pages  map[string]*template.Template // by page name, see parseTemplates
 	assets *assets
 	cop    *http.CrossOriginProtection
 }
