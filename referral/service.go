@@ -17,21 +17,22 @@ type Policy struct {
 	OrderDeadline   time.Duration // Art. 3(3): one hour from receipt
 	ReferralDefault time.Duration // the 90 minutes of the 2015 commitment
 	Preservation    time.Duration // Art. 6(2): six months
+	// Speedup divides every duration, for exercises and tests that cannot
+	// wait an hour; 1 (or less) in production.
+	Speedup float64
 }
 
 // DefaultPolicy is the policy of the regulation.
 func DefaultPolicy() Policy {
-	return Policy{OrderDeadline: time.Hour, ReferralDefault: 90 * time.Minute, Preservation: 183 * 24 * time.Hour}
+	return Policy{OrderDeadline: time.Hour, ReferralDefault: 90 * time.Minute, Preservation: 183 * 24 * time.Hour, Speedup: 1}
 }
 
-// Scaled divides every duration by factor, for exercises and tests that
-// cannot wait an hour. factor <= 1 returns p unchanged.
-func (p Policy) Scaled(factor float64) Policy {
-	if factor <= 1 {
-		return p
+// Real is how long a legal duration lasts under the policy's speed-up.
+func (p Policy) Real(d time.Duration) time.Duration {
+	if p.Speedup <= 1 {
+		return d
 	}
-	div := func(d time.Duration) time.Duration { return time.Duration(float64(d) / factor) }
-	return Policy{OrderDeadline: div(p.OrderDeadline), ReferralDefault: div(p.ReferralDefault), Preservation: div(p.Preservation)}
+	return time.Duration(float64(d) / p.Speedup)
 }
 
 // Notice is a webhook event for one organisation about a referral.
@@ -146,8 +147,9 @@ func (s *Service) Create(ctx context.Context, p org.Principal, d Draft, idemKey 
 	if d.Kind == KindRemovalOrder {
 		target = s.policy.OrderDeadline
 	} else if d.TargetMinutes != 0 {
-		target = time.Duration(float64(d.TargetMinutes) * float64(time.Minute) * float64(s.policy.ReferralDefault) / float64(DefaultPolicy().ReferralDefault))
+		target = time.Duration(d.TargetMinutes) * time.Minute
 	}
+	target = s.policy.Real(target)
 	r = &Referral{
 		ID: s.newID(), Kind: d.Kind, State: StatePending, Version: 1,
 		AuthorityID: auth.ID, Authority: auth.Name, PlatformID: plat.ID, Platform: plat.Name,
@@ -278,7 +280,7 @@ func (s *Service) apply(ctx context.Context, id string, e Event, authorise func(
 		}
 		if fx.Preserve {
 			c.Preservation = &Preservation{ReferralID: r.ID, AuthorityID: r.AuthorityID, PlatformID: r.PlatformID,
-				URLs: r.URLs, Hashes: r.ContentHashes, Metadata: r.Metadata, PreservedAt: e.At, ExpiresAt: e.At.Add(s.policy.Preservation)}
+				URLs: r.URLs, Hashes: r.ContentHashes, Metadata: r.Metadata, PreservedAt: e.At, ExpiresAt: e.At.Add(s.policy.Real(s.policy.Preservation))}
 		}
 		err = s.store.UpdateReferral(ctx, r, prev, c)
 		if vigie.ErrorCode(err) == vigie.EConflict && attempt < 5 {

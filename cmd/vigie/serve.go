@@ -118,7 +118,8 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 		store.Close()
 		return nil, err
 	}
-	policy := referral.DefaultPolicy().Scaled(c.deadlineScale)
+	policy := referral.DefaultPolicy()
+	policy.Speedup = c.deadlineScale
 	a.orgs = org.NewService(store, now, newID)
 	a.referrals = referral.NewService(store, a.orgs, policy, now, newID)
 	a.metrics = metrics.New(store)
@@ -138,7 +139,7 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 		}
 		return a.referrals.Escalate(ctx, t)
 	})
-	a.purgeTick = min(time.Hour, policy.Preservation/10)
+	a.purgeTick = min(time.Hour, policy.Real(policy.Preservation)/10)
 
 	mux := http.NewServeMux()
 	checkURL := func(raw string) error { return webhook.CheckURL(raw, c.allowPrivate) }
