@@ -44,8 +44,8 @@ type Job struct {
 	ID       string
 	Kind     string
 	Payload  json.RawMessage
-	RunAt    time.Time
-	Attempts int // including the current one
+	RunAt    time.Time // when to run it, for enqueueing
+	Attempts int       // including the current one
 }
 
 // New returns a job to enqueue.

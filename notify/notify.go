@@ -114,12 +114,15 @@ func (d *Deliverer) Handle(ctx context.Context, j jobs.Job) error {
 	d.observe(w.Type, res.Outcome.String(), res.Latency)
 	switch res.Outcome {
 	case webhook.Delivered:
+		// The receipt first: recording the outcome completes the job, and a
+		// failure before that sends the message again (same id) instead of
+		// losing the receipt.
 		at := d.now()
-		if err := d.recorder.RecordAttempt(ctx, w.DeliveryID, w.OrgID, "delivered", res.Status, "", &at, GoneLimit); err != nil {
-			return jobs.Retry(time.Second, err)
-		}
 		if err := d.onDelivered(ctx, w, at); err != nil {
 			return jobs.Retry(time.Second, fmt.Errorf("notify: after delivery: %w", err))
+		}
+		if err := d.recorder.RecordAttempt(ctx, w.DeliveryID, w.OrgID, "delivered", res.Status, "", &at, GoneLimit); err != nil {
+			return jobs.Retry(time.Second, err)
 		}
 		return nil
 	case webhook.Gone:

@@ -54,7 +54,7 @@ func scanAudit(row interface{ Scan(...any) error }) (audit.Entry, error) {
 func (d *DB) EachAuditEntry(ctx context.Context, fromSeq int64, fn func(audit.Entry) error) error {
 	const page = 1000
 	for {
-		rows, err := d.db.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, fromSeq, page)
+		rows, err := d.read.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, fromSeq, page)
 		if err != nil {
 			return fmt.Errorf("sqlstore: read audit: %w", err)
 		}
@@ -105,7 +105,7 @@ func (d *DB) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args))
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	rows, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list audit: %w", err)
 	}

@@ -43,7 +43,8 @@ func (tx *Tx) queueWebhook(ctx context.Context, orgID, typ, subject string, data
 	return tx.enqueue(ctx, j)
 }
 
-// RecordAttempt stores the outcome of a delivery attempt. On success it
+// RecordAttempt stores the outcome of a delivery attempt; a final one
+// (anything but "retrying") also completes the delivery's job. On success it
 // clears the endpoint's 410 count; on 410 Gone it counts, and disables the
 // endpoint at goneLimit consecutive answers.
 func (d *DB) RecordAttempt(ctx context.Context, deliveryID, orgID, status string, httpStatus int, errText string, deliveredAt *time.Time, goneLimit int) error {
@@ -51,6 +52,13 @@ func (d *DB) RecordAttempt(ctx context.Context, deliveryID, orgID, status string
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_status = $2, last_error = $3, delivered_at = $4 WHERE id = $5`,
 			status, httpStatus, errText, nullMS(deliveredAt), deliveryID); err != nil {
 			return err
+		}
+		if status != "retrying" {
+			// A final outcome finishes the delivery job (its id is the
+			// delivery's) in the same commit: one fsync fewer per message.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = $1`, deliveryID); err != nil {
+				return err
+			}
 		}
 		switch status {
 		case "delivered":
@@ -72,7 +80,7 @@ func (d *DB) Deliveries(ctx context.Context, orgID string, limit int) ([]notify.
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT id, org_id, type, subject, created_at, status, attempts, last_status, last_error, delivered_at
+	rows, err := d.read.QueryContext(ctx, `SELECT id, org_id, type, subject, created_at, status, attempts, last_status, last_error, delivered_at
 		FROM deliveries WHERE org_id = $1 ORDER BY created_at DESC LIMIT $2`, orgID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list deliveries: %w", err)

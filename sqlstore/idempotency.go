@@ -20,7 +20,7 @@ type StoredResponse struct {
 // idempotency key, or nil.
 func (d *DB) SavedResponse(ctx context.Context, orgID, key string) (*StoredResponse, error) {
 	var r StoredResponse
-	err := d.db.QueryRowContext(ctx, `SELECT request_hash, status, content_type, body FROM idempotency WHERE org_id = $1 AND key = $2`, orgID, key).
+	err := d.read.QueryRowContext(ctx, `SELECT request_hash, status, content_type, body FROM idempotency WHERE org_id = $1 AND key = $2`, orgID, key).
 		Scan(&r.RequestHash, &r.Status, &r.ContentType, &r.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -32,16 +32,17 @@ func (d *DB) Enqueue(ctx context.Context, js ...jobs.Job) error {
 }
 
 // Claim leases up to n due jobs: ready ones whose time has come, and
-// running ones whose lease expired (their runner died).
+// running ones whose lease expired (their runner died). A claimed job's
+// run_at becomes its lease expiry, so both kinds are one index range.
 func (d *DB) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]jobs.Job, error) {
 	lock := ""
 	if d.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := d.db.QueryContext(ctx, `UPDATE jobs SET state = 'running', locked_until = $1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM jobs WHERE (state = 'ready' AND run_at <= $2) OR (state = 'running' AND locked_until < $2)
-			ORDER BY run_at LIMIT $3`+lock+`)
-		RETURNING id, kind, payload, run_at, attempts`, ms(now.Add(lease)), ms(now), n)
+	until := ms(now.Add(lease))
+	rows, err := d.db.QueryContext(ctx, `UPDATE jobs SET state = 'running', run_at = $1, locked_until = $1, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM jobs WHERE state <> 'dead' AND run_at <= $2 ORDER BY run_at LIMIT $3`+lock+`)
+		RETURNING id, kind, payload, attempts`, until, ms(now), n)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: claim jobs: %w", err)
 	}
@@ -50,11 +51,10 @@ func (d *DB) Claim(ctx context.Context, now time.Time, n int, lease time.Duratio
 	for rows.Next() {
 		var j jobs.Job
 		var payload string
-		var runAt int64
-		if err := rows.Scan(&j.ID, &j.Kind, &payload, &runAt, &j.Attempts); err != nil {
+		if err := rows.Scan(&j.ID, &j.Kind, &payload, &j.Attempts); err != nil {
 			return nil, err
 		}
-		j.Payload, j.RunAt = json.RawMessage(payload), fromMS(runAt)
+		j.Payload = json.RawMessage(payload)
 		out = append(out, j)
 	}
 	return out, rows.Err()
@@ -78,10 +78,11 @@ func (d *DB) Bury(ctx context.Context, id string, lastErr string) error {
 	return err
 }
 
-// NextRunAt is the run time of the next waiting job.
+// NextRunAt is when the next job falls due: a waiting job's time or a
+// lease's expiry.
 func (d *DB) NextRunAt(ctx context.Context) (time.Time, bool, error) {
 	var v sql.NullInt64
-	if err := d.db.QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs WHERE state = 'ready'`).Scan(&v); err != nil {
+	if err := d.read.QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs WHERE state <> 'dead'`).Scan(&v); err != nil {
 		return time.Time{}, false, err
 	}
 	return fromMS(v.Int64), v.Valid, nil
@@ -91,7 +92,7 @@ func (d *DB) NextRunAt(ctx context.Context) (time.Time, bool, error) {
 // that one process uses (SQLite): after a crash, its jobs need not wait for
 // their leases to expire.
 func (d *DB) ReleaseOrphans(ctx context.Context) (int64, error) {
-	res, err := d.db.ExecContext(ctx, `UPDATE jobs SET state = 'ready' WHERE state = 'running'`)
+	res, err := d.db.ExecContext(ctx, `UPDATE jobs SET state = 'ready', run_at = $1 WHERE state = 'running'`, ms(d.now()))
 	if err != nil {
 		return 0, err
 	}
@@ -100,7 +101,7 @@ func (d *DB) ReleaseOrphans(ctx context.Context) (int64, error) {
 
 // JobCounts returns the number of jobs per state, for metrics.
 func (d *DB) JobCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
+	rows, err := d.read.QueryContext(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
 	if err != nil {
 		return nil, err
 	}

@@ -37,19 +37,19 @@ func scanOrg(row interface{ Scan(...any) error }) (*org.Org, error) {
 
 // GetOrg returns an organisation by id.
 func (d *DB) GetOrg(ctx context.Context, id string) (*org.Org, error) {
-	o, err := scanOrg(d.db.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
+	o, err := scanOrg(d.read.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
 	return o, notFound(err, "organisation")
 }
 
 // FindOrgByName returns an organisation by name.
 func (d *DB) FindOrgByName(ctx context.Context, name string) (*org.Org, error) {
-	o, err := scanOrg(d.db.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = $1`, name))
+	o, err := scanOrg(d.read.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = $1`, name))
 	return o, notFound(err, "organisation")
 }
 
 // ListOrgs returns all organisations by name.
 func (d *DB) ListOrgs(ctx context.Context) ([]*org.Org, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name`)
+	rows, err := d.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list orgs: %w", err)
 	}
@@ -81,7 +81,7 @@ func (d *DB) CreateUser(ctx context.Context, u *org.User) error {
 func (d *DB) findUser(ctx context.Context, where string, arg string) (*org.User, error) {
 	var u org.User
 	var created int64
-	err := d.db.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE `+where+` = $1`, arg).
+	err := d.read.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE `+where+` = $1`, arg).
 		Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.PasswordHash, &created)
 	if err != nil {
 		return nil, notFound(err, "user")
@@ -127,13 +127,13 @@ func scanKey(row interface{ Scan(...any) error }) (*org.Key, error) {
 
 // GetKey returns a key by id.
 func (d *DB) GetKey(ctx context.Context, id string) (*org.Key, error) {
-	k, err := scanKey(d.db.QueryRowContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at FROM api_keys WHERE id = $1`, id))
+	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at FROM api_keys WHERE id = $1`, id))
 	return k, notFound(err, "key")
 }
 
 // ListKeys returns an organisation's keys.
 func (d *DB) ListKeys(ctx context.Context, orgID string) ([]*org.Key, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY created_at`, orgID)
+	rows, err := d.read.QueryContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY created_at`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list keys: %w", err)
 	}
@@ -171,7 +171,7 @@ func (d *DB) SetEndpoint(ctx context.Context, e *org.Endpoint) error {
 
 // GetEndpoint returns an organisation's webhook endpoint.
 func (d *DB) GetEndpoint(ctx context.Context, orgID string) (*org.Endpoint, error) {
-	return getEndpoint(ctx, d.db, orgID)
+	return getEndpoint(ctx, d.read, orgID)
 }
 
 type queryer interface {
@@ -198,7 +198,7 @@ func (d *DB) CreateSession(ctx context.Context, s *org.Session) error {
 func (d *DB) GetSession(ctx context.Context, tokenHash string) (*org.Session, error) {
 	var s org.Session
 	var exp int64
-	err := d.db.QueryRowContext(ctx, `SELECT token_hash, user_id, csrf, expires_at FROM sessions WHERE token_hash = $1`, tokenHash).
+	err := d.read.QueryRowContext(ctx, `SELECT token_hash, user_id, csrf, expires_at FROM sessions WHERE token_hash = $1`, tokenHash).
 		Scan(&s.TokenHash, &s.UserID, &s.CSRF, &exp)
 	s.ExpiresAt = fromMS(exp)
 	return &s, notFound(err, "session")
@@ -213,7 +213,7 @@ func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 // Setting returns a stored setting, or "" and false.
 func (d *DB) Setting(ctx context.Context, name string) (string, bool, error) {
 	var v string
-	err := d.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	err := d.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}

@@ -56,7 +56,7 @@ func (d *DB) CreateReferral(ctx context.Context, r *referral.Referral, idemKey, 
 
 func (d *DB) referralByIdemKey(ctx context.Context, authorityID, key string) (*referral.Referral, string, error) {
 	var body, digest string
-	err := d.db.QueryRowContext(ctx, `SELECT body, req_digest FROM referrals WHERE authority_id = $1 AND idem_key = $2`, authorityID, key).Scan(&body, &digest)
+	err := d.read.QueryRowContext(ctx, `SELECT body, req_digest FROM referrals WHERE authority_id = $1 AND idem_key = $2`, authorityID, key).Scan(&body, &digest)
 	if err != nil {
 		return nil, "", notFound(err, "referral")
 	}
@@ -88,7 +88,7 @@ func encodeReferral(r *referral.Referral) (string, error) {
 // GetReferral returns a referral by id.
 func (d *DB) GetReferral(ctx context.Context, id string) (*referral.Referral, error) {
 	var body string
-	if err := d.db.QueryRowContext(ctx, `SELECT body FROM referrals WHERE id = $1`, id).Scan(&body); err != nil {
+	if err := d.read.QueryRowContext(ctx, `SELECT body FROM referrals WHERE id = $1`, id).Scan(&body); err != nil {
 		return nil, notFound(err, "referral")
 	}
 	return decodeReferral(body)
@@ -130,7 +130,7 @@ func (d *DB) ListReferrals(ctx context.Context, f referral.Filter) ([]*referral.
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	rows, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list referrals: %w", err)
 	}
@@ -169,12 +169,9 @@ func (d *DB) UpdateReferral(ctx context.Context, r *referral.Referral, prevVersi
 	})
 }
 
-// commitChange writes the audit entry, the webhook deliveries, the timers
-// and the preservation record of a change.
+// commitChange writes the webhook deliveries, the timers, the preservation
+// record and the audit entry of a change.
 func (tx *Tx) commitChange(ctx context.Context, c referral.Change) error {
-	if err := tx.appendAudit(ctx, c.Audit); err != nil {
-		return err
-	}
 	for _, n := range c.Notices {
 		if err := tx.queueWebhook(ctx, n.OrgID, n.Type, "referral/"+n.Referral.ID, n.Referral); err != nil {
 			return err
@@ -196,7 +193,9 @@ func (tx *Tx) commitChange(ctx context.Context, c referral.Change) error {
 			return fmt.Errorf("sqlstore: preserve: %w", err)
 		}
 	}
-	return nil
+	// Last: on PostgreSQL the audit head stays locked until commit, and
+	// every writer waits for it.
+	return tx.appendAudit(ctx, c.Audit)
 }
 
 func scanPreservation(row interface{ Scan(...any) error }) (*referral.Preservation, error) {
@@ -210,7 +209,7 @@ func scanPreservation(row interface{ Scan(...any) error }) (*referral.Preservati
 
 // GetPreservation returns the preservation record of a referral.
 func (d *DB) GetPreservation(ctx context.Context, referralID string) (*referral.Preservation, error) {
-	return scanPreservation(d.db.QueryRowContext(ctx, `SELECT body FROM preservations WHERE referral_id = $1`, referralID))
+	return scanPreservation(d.read.QueryRowContext(ctx, `SELECT body FROM preservations WHERE referral_id = $1`, referralID))
 }
 
 // HoldPreservation keeps a record until at least until.

@@ -4,10 +4,12 @@
 // engines differ (row locking for job claims) a dialect switch says so.
 //
 // SQLite runs in WAL mode with synchronous=FULL, so a transaction that
-// returned is on disk, and through a single connection: SQLite has one
+// returned is on disk. Writes go through a single connection: SQLite has one
 // writer anyway, and one connection never waits in SQLite's busy handler
 // (whose sleeps would dominate tail latency); Go's pool queues callers
-// instead.
+// instead. Reads that need no transaction use a separate pool of read-only
+// connections, which WAL lets run beside the writer, so they never queue
+// behind a commit's fsync.
 //
 // Every state change commits, in the same transaction, its audit entry, the
 // webhook deliveries it causes and its timers: see Tx.
@@ -48,7 +50,8 @@ const (
 // DB is the store. Its methods implement the stores the domain packages
 // declare.
 type DB struct {
-	db      *sql.DB
+	db      *sql.DB // writes and transactions
+	read    *sql.DB // reads outside transactions; db itself on PostgreSQL
 	dialect Dialect
 	now     func() time.Time
 	newID   func() string
@@ -84,6 +87,7 @@ func Open(ctx context.Context, dsn string, now func() time.Time, newID func() st
 			d.db.SetConnMaxLifetime(0)
 		}
 	}
+	d.read = d.db
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
@@ -94,6 +98,16 @@ func Open(ctx context.Context, dsn string, now func() time.Time, newID func() st
 	if err := d.migrate(ctx); err != nil {
 		d.db.Close()
 		return nil, err
+	}
+	if d.dialect == SQLite {
+		// Opened after the migrations, which set WAL mode for the file.
+		d.read, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+		if err != nil {
+			d.db.Close()
+			return nil, fmt.Errorf("sqlstore: open readers: %w", err)
+		}
+		d.read.SetMaxOpenConns(4)
+		d.read.SetMaxIdleConns(4)
 	}
 	return d, nil
 }
@@ -124,7 +138,12 @@ func (d *DB) SQL() *sql.DB { return d.db }
 func (d *DB) OnEnqueue(f func()) { d.onEnqueue = f }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	if d.read != d.db {
+		d.read.Close()
+	}
+	return d.db.Close()
+}
 
 // Ping checks the database answers, for /readyz.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }

@@ -105,8 +105,8 @@ func NewHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 			Proxy:                 nil,
 			DialContext:           dialer.DialContext,
 			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   4,
+			MaxIdleConns:          256,
+			MaxIdleConnsPerHost:   32, // a crisis sends bursts to few platforms: keep their connections
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
