@@ -76,6 +76,7 @@ type Key struct {
 	Name      string
 	Hash      string // hex SHA-256 of the secret part
 	CreatedAt time.Time
+	ExpiresAt *time.Time // nil: never
 	RevokedAt *time.Time
 }
 
@@ -186,14 +187,18 @@ func (s *Service) CreateUser(ctx context.Context, orgID, email, name, password s
 }
 
 // CreateKey issues an API key for an organisation and returns it with its
-// secret, which is shown once and never stored.
-func (s *Service) CreateKey(ctx context.Context, orgID, name string) (*Key, string, error) {
+// secret, which is shown once and never stored. expires may be nil (the key
+// lasts until revoked).
+func (s *Service) CreateKey(ctx context.Context, orgID, name string, expires *time.Time) (*Key, string, error) {
+	if expires != nil && !expires.After(s.now()) {
+		return nil, "", vigie.Invalid("expires", "must be in the future")
+	}
 	if _, err := s.store.GetOrg(ctx, orgID); err != nil {
 		return nil, "", err
 	}
 	id := "vk" + randomToken(6)
 	secret := randomToken(32)
-	k := &Key{ID: id, OrgID: orgID, Name: name, Hash: digest(secret), CreatedAt: s.now()}
+	k := &Key{ID: id, OrgID: orgID, Name: name, Hash: digest(secret), CreatedAt: s.now(), ExpiresAt: expires}
 	if err := s.store.CreateKey(ctx, k); err != nil {
 		return nil, "", err
 	}
@@ -212,7 +217,7 @@ func (s *Service) RevokeKey(ctx context.Context, orgID, keyID string) error {
 	return s.store.RevokeKey(ctx, keyID, s.now())
 }
 
-var errBadKey = vigie.Errorf(vigie.EUnauthorized, "the API key is unknown, malformed or revoked")
+var errBadKey = vigie.Errorf(vigie.EUnauthorized, "the API key is unknown, malformed, revoked or expired")
 
 // Authenticate turns an API key ("ID.SECRET") into a Principal.
 func (s *Service) Authenticate(ctx context.Context, apiKey string) (Principal, error) {
@@ -226,7 +231,8 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (Principal, e
 	} else if err != nil {
 		return Principal{}, err
 	}
-	if subtle.ConstantTimeCompare([]byte(k.Hash), []byte(digest(secret))) != 1 || k.RevokedAt != nil {
+	expired := k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt)
+	if subtle.ConstantTimeCompare([]byte(k.Hash), []byte(digest(secret))) != 1 || k.RevokedAt != nil || expired {
 		return Principal{}, errBadKey
 	}
 	o, err := s.store.GetOrg(ctx, k.OrgID)

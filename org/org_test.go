@@ -77,7 +77,7 @@ func TestAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	s := newService()
 	o, _ := s.CreateOrg(ctx, "Agora", org.KindPlatform, "")
-	k, secret, err := s.CreateKey(ctx, o.ID, "ci")
+	k, secret, err := s.CreateKey(ctx, o.ID, "ci", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,8 +102,8 @@ func (d *DB) FindUserByID(ctx context.Context, id string) (*org.User, error) {
 
 // CreateKey stores an API key (its digest only).
 func (d *DB) CreateKey(ctx context.Context, k *org.Key) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		k.ID, k.OrgID, k.Name, k.Hash, ms(k.CreatedAt))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.OrgID, k.Name, k.Hash, ms(k.CreatedAt), nullMS(k.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: create key: %w", err)
 	}
@@ -113,27 +113,32 @@ func (d *DB) CreateKey(ctx context.Context, k *org.Key) error {
 func scanKey(row interface{ Scan(...any) error }) (*org.Key, error) {
 	var k org.Key
 	var created int64
-	var revoked sql.NullInt64
-	if err := row.Scan(&k.ID, &k.OrgID, &k.Name, &k.Hash, &created, &revoked); err != nil {
+	var revoked, expires sql.NullInt64
+	if err := row.Scan(&k.ID, &k.OrgID, &k.Name, &k.Hash, &created, &revoked, &expires); err != nil {
 		return nil, err
 	}
 	k.CreatedAt = fromMS(created)
-	if revoked.Valid {
-		t := fromMS(revoked.Int64)
-		k.RevokedAt = &t
-	}
+	k.RevokedAt, k.ExpiresAt = timeOrNil(revoked), timeOrNil(expires)
 	return &k, nil
+}
+
+func timeOrNil(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
 }
 
 // GetKey returns a key by id.
 func (d *DB) GetKey(ctx context.Context, id string) (*org.Key, error) {
-	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at FROM api_keys WHERE id = $1`, id))
+	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at, expires_at FROM api_keys WHERE id = $1`, id))
 	return k, notFound(err, "key")
 }
 
 // ListKeys returns an organisation's keys.
 func (d *DB) ListKeys(ctx context.Context, orgID string) ([]*org.Key, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY created_at`, orgID)
+	rows, err := d.read.QueryContext(ctx, `SELECT id, org_id, name, hash, created_at, revoked_at, expires_at FROM api_keys WHERE org_id = $1 ORDER BY created_at`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list keys: %w", err)
 	}

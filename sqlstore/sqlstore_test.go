@@ -73,7 +73,7 @@ func TestOrgsAndKeys(t *testing.T) {
 	if _, err := f.orgs.CreateOrg(ctx, "Authority", org.KindNGO, ""); vigie.ErrorCode(err) != vigie.EConflict {
 		t.Fatalf("duplicate name: %v, want conflict", err)
 	}
-	_, secret, err := f.orgs.CreateKey(ctx, f.plat.OrgID, "ci")
+	_, secret, err := f.orgs.CreateKey(ctx, f.plat.OrgID, "ci", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +97,22 @@ func TestOrgsAndKeys(t *testing.T) {
 	f.clock.Advance(org.SessionLifetime + time.Second)
 	if _, _, err := f.orgs.SessionPrincipal(ctx, token); vigie.ErrorCode(err) != vigie.EUnauthorized {
 		t.Fatalf("expired session: %v", err)
+	}
+	// A key with an expiry works until then, and not after.
+	until := f.clock.Now().Add(24 * time.Hour)
+	_, temp, err := f.orgs.CreateKey(ctx, f.plat.OrgID, "contractor", &until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.orgs.Authenticate(ctx, temp); err != nil {
+		t.Fatalf("key before its expiry: %v", err)
+	}
+	f.clock.Advance(24 * time.Hour)
+	if _, err := f.orgs.Authenticate(ctx, temp); vigie.ErrorCode(err) != vigie.EUnauthorized {
+		t.Fatalf("expired key: %v, want unauthorized", err)
+	}
+	if _, _, err := f.orgs.CreateKey(ctx, f.plat.OrgID, "late", &until); vigie.ErrorCode(err) != vigie.EInvalid {
+		t.Fatalf("a key expiring in the past: %v, want invalid", err)
 	}
 }
 

@@ -18,7 +18,7 @@ const adminUsage = `Usage:
   vigie admin org create --name NAME --kind authority|platform|ngo [--country FR]
   vigie admin org list
   vigie admin user create --org ORG --email EMAIL [--name NAME] [--password PASSWORD]
-  vigie admin key create --org ORG [--name NAME]
+  vigie admin key create --org ORG [--name NAME] [--expires DATE]
   vigie admin key list --org ORG
   vigie admin key revoke --org ORG --id KEY_ID
 ORG is an organisation's name or id. Every command takes --data or --db.
@@ -39,6 +39,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	email := fs.String("email", "", "e-mail address")
 	password := fs.String("password", "", "password (default: a generated one, printed once)")
 	keyID := fs.String("id", "", "API key id")
+	expiresS := fs.String("expires", "", "when the key stops working (2027-01-31 or RFC 3339); default never")
 	if err := fs.Parse(args[2:]); err != nil {
 		return errSilent
 	}
@@ -103,7 +104,15 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		k, secret, err := svc.CreateKey(ctx, o.ID, *name)
+		var expires *time.Time
+		if *expiresS != "" {
+			t, err := parseTime("expires", *expiresS)
+			if err != nil {
+				return err
+			}
+			expires = &t
+		}
+		k, secret, err := svc.CreateKey(ctx, o.ID, *name, expires)
 		if err != nil {
 			return err
 		}
@@ -118,13 +127,15 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tREVOKED")
-		for _, k := range ks {
-			revoked := "-"
-			if k.RevokedAt != nil {
-				revoked = k.RevokedAt.Format(time.RFC3339)
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tEXPIRES\tREVOKED")
+		when := func(t *time.Time) string {
+			if t == nil {
+				return "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), revoked)
+			return t.Format(time.RFC3339)
+		}
+		for _, k := range ks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), when(k.ExpiresAt), when(k.RevokedAt))
 		}
 		return tw.Flush()
 	case "key revoke":

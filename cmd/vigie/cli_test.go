@@ -46,6 +46,12 @@ func TestCommandLine(t *testing.T) {
 	if out := mustCLI(t, "admin", "key", "list", "--db", dsn, "--org", "Host"); !strings.Contains(out, id) {
 		t.Fatalf("key list: %s", out)
 	}
+	if _, err := cli(t, "admin", "key", "create", "--db", dsn, "--org", "Host", "--expires", "2001-01-01"); err == nil {
+		t.Fatal("a key expiring in the past was issued")
+	}
+	if out := mustCLI(t, "admin", "key", "create", "--db", dsn, "--org", "Host", "--expires", "2099-01-01"); !strings.Contains(out, "API key") {
+		t.Fatalf("key with expiry: %s", out)
+	}
 	mustCLI(t, "admin", "key", "revoke", "--db", dsn, "--org", "Host", "--id", id)
 	if _, err := cli(t, "admin", "key", "revoke", "--db", dsn, "--org", "Unit", "--id", id); err == nil {
 		t.Fatal("an organisation revoked another's key")

@@ -47,7 +47,7 @@ func seedDemo(ctx context.Context, a *app, w io.Writer) error {
 		} else if err != nil {
 			return err
 		}
-		_, secret, err := a.orgs.CreateKey(ctx, o.ID, "demo")
+		_, secret, err := a.orgs.CreateKey(ctx, o.ID, "demo", nil)
 		if err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func startServerWith(t *testing.T, configure func(*serveConfig)) *testServer {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, key, err := a.orgs.CreateKey(ctx, created.ID, "test")
+		_, key, err := a.orgs.CreateKey(ctx, created.ID, "test", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
