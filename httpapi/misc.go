@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie"
+	"github.com/vigie-project/vigie/audit"
 	"github.com/vigie-project/vigie/notify"
 	"github.com/vigie-project/vigie/org"
 	"github.com/vigie-project/vigie/referral"
@@ -163,5 +164,43 @@ func (a *API) listDeliveries(ctx context.Context, in *limitInput) (*deliveriesOu
 	}
 	out := &deliveriesOutput{}
 	out.Body.Deliveries = append([]notify.Delivery{}, ds...)
+	return out, nil
+}
+
+type chainInput struct {
+	After int64 `query:"after" minimum:"0" doc:"Return the entries after this sequence number; 0 for the start."`
+	Limit int   `query:"limit" minimum:"1" maximum:"1000" default:"1000"`
+}
+
+type chainOutput struct {
+	Body struct {
+		Entries []audit.Entry `json:"entries" doc:"In sequence order. Data is present only for your organisation's own entries; every entry keeps its data_hash, so the chain verifies without it."`
+		Next    int64         `json:"next" doc:"Pass as 'after' for the next page; 0 when there is none."`
+	}
+}
+
+// auditChain serves the chain for independent verification: each entry's
+// hash covers the previous hash and the digest of its data, so a party can
+// check every link while seeing only its own entries' data.
+func (a *API) auditChain(ctx context.Context, in *chainInput) (*chainOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	es, err := a.Audit.AuditChain(ctx, in.After, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &chainOutput{}
+	out.Body.Entries = []audit.Entry{}
+	for _, e := range es {
+		if e.OrgID != p.OrgID {
+			e.Data = nil
+		}
+		out.Body.Entries = append(out.Body.Entries, e)
+	}
+	if len(es) == in.Limit {
+		out.Body.Next = es[len(es)-1].Seq
+	}
 	return out, nil
 }

@@ -33,6 +33,7 @@ func (a *API) routes() {
 	register(a, op("hold-preservation", post, "/v1/referrals/{id}/preservation/hold", "Extend preservation (issuing authority)", ref, 200), a.holdPreservation)
 	register(a, op("referral-stats", get, "/v1/stats/referrals", "Transparency figures per platform and kind", "Transparency", 200), a.stats)
 	register(a, op("statements-of-reasons", get, "/v1/statements", "DSA Transparency Database statements of reasons for your decisions (platforms)", "Transparency", 200), a.statements)
+	register(a, op("audit-chain", get, "/v1/audit/chain", "The whole audit chain, to verify it yourself; other organisations' data withheld", "Audit", 200), a.auditChain)
 	register(a, op("list-orgs", get, "/v1/orgs", "Organisations you can address", "Organisations", 200), a.listOrgs)
 	register(a, op("get-webhook", get, "/v1/webhook", "Your webhook endpoint and Vigie's signing key", "Webhooks", 200), a.getWebhook)
 	register(a, op("set-webhook", put, "/v1/webhook", "Set or remove your webhook endpoint", "Webhooks", 200), a.setWebhook)

@@ -46,6 +46,7 @@ type Referrals interface {
 // AuditLog reads the audit chain.
 type AuditLog interface {
 	AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
+	AuditChain(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error)
 }
 
 // Deliveries lists webhook deliveries.

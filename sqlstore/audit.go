@@ -120,3 +120,21 @@ func (d *DB) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	}
 	return out, rows.Err()
 }
+
+// AuditChain returns up to limit entries after afterSeq, in order.
+func (d *DB) AuditChain(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read audit chain: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

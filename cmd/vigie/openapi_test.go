@@ -93,6 +93,7 @@ func TestOpenAPIDocumentAndTraffic(t *testing.T) {
 	exchange("plat-a", "GET", "/api/v1/webhook", nil, 200)
 	exchange("plat-a", "GET", "/api/v1/webhook/deliveries", nil, 200)
 	exchange("auth", "GET", "/api/v1/orgs", nil, 200)
+	exchange("plat-a", "GET", "/api/v1/audit/chain?after=0&limit=10", nil, 200)
 	// Errors are documented problem+json too.
 	bad := s.order("OA-2")
 	bad["urls"] = []string{"not a url"}
