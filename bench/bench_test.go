@@ -101,20 +101,7 @@ func TestReferralsEndToEnd(t *testing.T) {
 // buildVigie compiles ./cmd/vigie of the module this test runs in.
 func buildVigie(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's folder")
-		}
-		dir = parent
-	}
+	dir := testenv.RepoRoot(t)
 	goBin, err := exec.LookPath("go") // go test puts its own GOROOT/bin first on PATH
 	if err != nil {
 		t.Fatalf("the go command is needed to build vigie: %v", err)

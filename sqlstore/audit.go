@@ -54,21 +54,8 @@ func scanAudit(row interface{ Scan(...any) error }) (audit.Entry, error) {
 func (d *DB) EachAuditEntry(ctx context.Context, fromSeq int64, fn func(audit.Entry) error) error {
 	const page = 1000
 	for {
-		rows, err := d.read.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, fromSeq, page)
+		batch, err := d.AuditChain(ctx, fromSeq-1, page)
 		if err != nil {
-			return fmt.Errorf("sqlstore: read audit: %w", err)
-		}
-		var batch []audit.Entry
-		for rows.Next() {
-			e, err := scanAudit(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, e := range batch {
@@ -105,27 +92,19 @@ func (d *DB) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args))
-	rows, err := d.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list audit: %w", err)
-	}
-	defer rows.Close()
-	var out []audit.Entry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return d.queryAudit(ctx, q, args...)
 }
 
 // AuditChain returns up to limit entries after afterSeq, in order.
 func (d *DB) AuditChain(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
+	return d.queryAudit(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
+}
+
+// queryAudit runs a query that selects auditColumns.
+func (d *DB) queryAudit(ctx context.Context, q string, args ...any) ([]audit.Entry, error) {
+	rows, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: read audit chain: %w", err)
+		return nil, fmt.Errorf("sqlstore: read audit: %w", err)
 	}
 	defer rows.Close()
 	var out []audit.Entry

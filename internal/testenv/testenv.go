@@ -115,6 +115,16 @@ func Chromium(t testing.TB) string {
 // root, or skips the test with a message naming the missing folder.
 func FixturesDir(t testing.TB, sub string) string {
 	t.Helper()
+	p := filepath.Join(RepoRoot(t), "..", "shared", "fixtures", sub)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("conformance fixtures absent: %s not found (clone the shared folder beside the repository)", p)
+	}
+	return p
+}
+
+// RepoRoot returns the folder of go.mod above the test's working directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -129,9 +139,5 @@ func FixturesDir(t testing.TB, sub string) string {
 		}
 		dir = parent
 	}
-	p := filepath.Join(dir, "..", "shared", "fixtures", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("conformance fixtures absent: %s not found (clone the shared folder beside the repository)", p)
-	}
-	return p
+	return dir
 }
