@@ -5,6 +5,8 @@
 //	vigie audit verify          check the audit chain
 //	vigie report transparency   transparency figures and DSA statements
 //	vigie bench referrals       measure throughput and delivery latency
+//	vigie cap validate|geojson  check CAP alerts, print their areas
+//	vigie hash pdq|md5|sha256   hash media files
 //
 // This package only wires the others together.
 package main
@@ -43,6 +45,8 @@ Commands:
   audit verify           verify the hash-chained audit log
   report transparency    transparency figures (--dsa: statements of reasons)
   bench referrals        measure referral throughput and webhook latency
+  cap validate|geojson   check CAP 1.2 alerts (1.0 and 1.1 read), print their areas as GeoJSON
+  hash pdq|md5|sha256    hash media files (pdq --dihedral: the 8 rotations and flips)
   version                print the version
 
 Run 'vigie <command> -h' for a command's flags.
@@ -64,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runReport(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "cap":
+		return runCap(ctx, args[1:], stdout, stderr)
+	case "hash":
+		return runHash(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "vigie", version)
 		return nil
