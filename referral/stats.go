@@ -15,19 +15,20 @@ import (
 // share acted on within the deadline. Times run from receipt (the legal
 // start) to the time of the measure the platform reported.
 type Stats struct {
-	PlatformID     string  `json:"platform_id"`
-	Platform       string  `json:"platform"`
-	Kind           Kind    `json:"kind"`
-	Received       int     `json:"received" doc:"Referrals received in the period (withdrawn ones excluded)."`
-	Actioned       int     `json:"actioned" doc:"Content removed or disabled."`
-	Rejected       int     `json:"rejected"`
-	Impossible     int     `json:"impossible" doc:"Still awaiting clarification."`
-	Open           int     `json:"open" doc:"Not yet answered."`
-	Overdue        int     `json:"overdue" doc:"Open past the deadline."`
-	Reinstated     int     `json:"reinstated"`
-	MedianSeconds  float64 `json:"median_seconds" doc:"Median time from receipt to action."`
-	P95Seconds     float64 `json:"p95_seconds" doc:"95th percentile time from receipt to action."`
-	WithinDeadline float64 `json:"within_deadline" doc:"Share of received referrals acted on before their deadline (0 to 1)."`
+	PlatformID       string  `json:"platform_id"`
+	Platform         string  `json:"platform"`
+	Kind             Kind    `json:"kind"`
+	Received         int     `json:"received" doc:"Referrals received in the period (withdrawn ones excluded)."`
+	Actioned         int     `json:"actioned" doc:"Content removed or disabled."`
+	Rejected         int     `json:"rejected"`
+	Impossible       int     `json:"impossible" doc:"Still awaiting clarification."`
+	Open             int     `json:"open" doc:"Not yet answered."`
+	Overdue          int     `json:"overdue" doc:"Open past the deadline."`
+	Reinstated       int     `json:"reinstated"`
+	MedianAckSeconds float64 `json:"median_acknowledge_seconds" doc:"Median time from receipt to acknowledgement, over acknowledged referrals (DSA Art. 15(1)(a))."`
+	MedianSeconds    float64 `json:"median_seconds" doc:"Median time from receipt to action."`
+	P95Seconds       float64 `json:"p95_seconds" doc:"95th percentile time from receipt to action."`
+	WithinDeadline   float64 `json:"within_deadline" doc:"Share of received referrals acted on before their deadline (0 to 1)."`
 }
 
 // Report is the transparency report for a period.
@@ -59,6 +60,7 @@ func Compute(rs []*Referral, from, to time.Time) *Report {
 	}
 	groups := map[key]*Stats{}
 	durations := map[key][]float64{}
+	acks := map[key][]float64{}
 	onTime := map[key]int{}
 	for _, r := range rs {
 		if r.ReceivedAt == nil || r.ReceivedAt.Before(from) || !r.ReceivedAt.Before(to) || r.State == StateWithdrawn {
@@ -82,6 +84,9 @@ func Compute(rs []*Referral, from, to time.Time) *Report {
 		case StatePending, StateReceived, StateAcknowledged:
 			st.Open++
 		}
+		if r.AcknowledgedAt != nil {
+			acks[k] = append(acks[k], max(0, r.AcknowledgedAt.Sub(*r.ReceivedAt).Seconds()))
+		}
 		if r.ActedAt != nil {
 			st.Actioned++
 			if r.State == StateReinstated {
@@ -99,6 +104,8 @@ func Compute(rs []*Referral, from, to time.Time) *Report {
 		d := durations[k]
 		sort.Float64s(d)
 		st.MedianSeconds = Quantile(d, 0.5)
+		sort.Float64s(acks[k])
+		st.MedianAckSeconds = Quantile(acks[k], 0.5)
 		st.P95Seconds = Quantile(d, 0.95)
 		st.WithinDeadline = float64(onTime[k]) / float64(st.Received)
 		rep.Stats = append(rep.Stats, *st)

@@ -140,7 +140,7 @@ func TestComputeFromMachine(t *testing.T) {
 	open := inState(t, referral.KindRemovalOrder, acknowledged)
 	rep := referral.Compute([]*referral.Referral{onTime, late, open}, t0, t0.Add(24*time.Hour))
 	want := []referral.Stats{{PlatformID: "plat-1", Platform: "ExampleTube", Kind: referral.KindRemovalOrder,
-		Received: 3, Actioned: 2, Open: 1, MedianSeconds: 3600, P95Seconds: 4680, WithinDeadline: 1.0 / 3}}
+		Received: 3, Actioned: 2, Open: 1, MedianAckSeconds: 60, MedianSeconds: 3600, P95Seconds: 4680, WithinDeadline: 1.0 / 3}}
 	if d := cmp.Diff(want, rep.Stats, cmpopts.EquateApprox(0, 1e-9)); d != "" {
 		t.Errorf("stats (-want +got):\n%s", d)
 	}

@@ -61,10 +61,18 @@ func (u *ui) login(w http.ResponseWriter, r *http.Request) {
 		u.showLogin(w, r, v, http.StatusForbidden, d, true)
 		return
 	}
+	addr := clientAddr(r)
+	if !u.throttle.allow(addr) {
+		d.Error = v.L.T("login.throttled")
+		u.showLogin(w, r, v, http.StatusTooManyRequests, d, false)
+		return
+	}
 	sess, token, err := u.Orgs.Login(r.Context(), d.Email, r.PostForm.Get("password"))
 	switch vigie.ErrorCode(err) {
 	case "":
+		u.throttle.succeeded(addr)
 	case vigie.EUnauthorized, vigie.EInvalid, vigie.ENotFound:
+		u.throttle.failed(addr)
 		d.Error = v.L.T("login.wrong")
 		u.showLogin(w, r, v, http.StatusUnauthorized, d, false)
 		return

@@ -229,3 +229,32 @@ func TestCookies(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginThrottle(t *testing.T) {
+	now := time.Date(2026, 11, 13, 22, 0, 0, 0, time.UTC)
+	th := newLoginThrottle(func() time.Time { return now })
+	for range loginBurst {
+		if !th.allow("192.0.2.1") {
+			t.Fatal("refused before the burst was spent")
+		}
+		th.failed("192.0.2.1")
+	}
+	if th.allow("192.0.2.1") {
+		t.Fatal("allowed after the burst")
+	}
+	if !th.allow("192.0.2.2") {
+		t.Fatal("another address was refused")
+	}
+	now = now.Add(loginRefill)
+	if !th.allow("192.0.2.1") {
+		t.Fatal("no attempt back after one refill period")
+	}
+	th.failed("192.0.2.1")
+	if th.allow("192.0.2.1") {
+		t.Fatal("the refilled attempt was not spent")
+	}
+	th.succeeded("192.0.2.1")
+	if !th.allow("192.0.2.1") {
+		t.Fatal("a success did not clear the address")
+	}
+}

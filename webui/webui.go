@@ -88,9 +88,10 @@ type Config struct {
 // ui is the web interface: its configuration, parsed templates and assets.
 type ui struct {
 	Config
-	pages  map[string]*template.Template // by page name, see parseTemplates
-	assets *assets
-	cop    *http.CrossOriginProtection
+	pages    map[string]*template.Template // by page name, see parseTemplates
+	assets   *assets
+	cop      *http.CrossOriginProtection
+	throttle *loginThrottle
 }
 
 // New registers the UI's routes on mux.
@@ -104,7 +105,7 @@ func New(mux *http.ServeMux, c Config) {
 	if c.CheckWebhookURL == nil {
 		c.CheckWebhookURL = basicURLCheck
 	}
-	u := &ui{Config: c, assets: loadAssets()}
+	u := &ui{Config: c, assets: loadAssets(), throttle: newLoginThrottle(c.Now)}
 	u.pages = parseTemplates(u.assets)
 	u.cop = http.NewCrossOriginProtection()
 	u.cop.SetDenyHandler(u.secure(func(w http.ResponseWriter, r *http.Request) {

@@ -441,3 +441,14 @@ func TestQueueOrderAndPages(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	wantContains(t, plat.get("/settings/webhook"), "Current endpoint: https://alpha.example/hook")
 }
+
+func TestLoginFloodIsSlowedNotLockedOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i := range 10 {
+		wantStatus(t, e.browser().login(e.authUser, "guess number "+string(rune('a'+i))), http.StatusUnauthorized)
+	}
+	p := e.browser().login(e.authUser, password)
+	wantStatus(t, p, http.StatusTooManyRequests)
+	wantContains(t, p, "Too many failed attempts")
+}
