@@ -215,6 +215,15 @@ func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return err
 }
 
+// DeleteExpiredSessions removes the sessions that ended before now.
+func (d *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: delete expired sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // Setting returns a stored setting, or "" and false.
 func (d *DB) Setting(ctx context.Context, name string) (string, bool, error) {
 	var v string

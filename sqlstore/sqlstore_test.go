@@ -98,6 +98,9 @@ func TestOrgsAndKeys(t *testing.T) {
 	if _, _, err := f.orgs.SessionPrincipal(ctx, token); vigie.ErrorCode(err) != vigie.EUnauthorized {
 		t.Fatalf("expired session: %v", err)
 	}
+	if n, err := f.db.DeleteExpiredSessions(ctx, f.clock.Now()); err != nil || n != 1 {
+		t.Fatalf("delete expired sessions: %d %v, want 1", n, err)
+	}
 	// A key with an expiry works until then, and not after.
 	until := f.clock.Now().Add(24 * time.Hour)
 	_, temp, err := f.orgs.CreateKey(ctx, f.plat.OrgID, "contractor", &until)

@@ -216,6 +216,8 @@ func (a *app) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// purgeLoop deletes what has outlived its purpose: preservation records
+// past their term, stored idempotent answers after a day, ended sessions.
 func (a *app) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(a.purgeTick)
 	defer t.Stop()
@@ -227,6 +229,9 @@ func (a *app) purgeLoop(ctx context.Context) {
 		}
 		if _, err := a.store.ForgetResponses(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Error("forget idempotent responses", slog.Any("err", err))
+		}
+		if _, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("delete expired sessions", slog.Any("err", err))
 		}
 		select {
 		case <-ctx.Done():
