@@ -1,0 +1,5 @@
+//go:build !race
+
+package pdqindex
+
+const raceEnabled = false
