@@ -72,26 +72,22 @@ func (d *DB) EachAuditEntry(ctx context.Context, fromSeq int64, fn func(audit.En
 
 // AuditEntries lists entries, newest first.
 func (d *DB) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
-	q := `SELECT ` + auditColumns + ` FROM audit_log WHERE 1 = 1`
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		q += fmt.Sprintf(" AND "+cond, len(args))
-	}
+	var w filter
 	if f.Subject != "" {
-		add("subject = $%d", f.Subject)
+		w.add("subject = ?", f.Subject)
 	}
 	if f.OrgID != "" {
-		add("org_id = $%d", f.OrgID)
+		w.add("org_id = ?", f.OrgID)
 	}
 	if !f.Since.IsZero() {
-		add("at >= $%d", ms(f.Since))
+		w.add("at >= ?", ms(f.Since))
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 1000
 	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args))
+	q := `SELECT ` + auditColumns + ` FROM audit_log` + w.where() + " ORDER BY seq DESC"
+	q += w.limit(f.Limit)
+	args := w.args
 	return d.queryAudit(ctx, q, args...)
 }
 

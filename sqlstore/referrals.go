@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/vigie-project/vigie"
@@ -96,40 +95,34 @@ func (d *DB) GetReferral(ctx context.Context, id string) (*referral.Referral, er
 
 // ListReferrals returns referrals, newest first.
 func (d *DB) ListReferrals(ctx context.Context, f referral.Filter) ([]*referral.Referral, error) {
-	q := `SELECT body FROM referrals WHERE 1 = 1`
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		q += " AND " + strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args)))
-	}
+	var w filter
 	if f.AuthorityID != "" {
-		add("authority_id = ?", f.AuthorityID)
+		w.add("authority_id = ?", f.AuthorityID)
 	}
 	if f.PlatformID != "" {
-		add("platform_id = ?", f.PlatformID)
+		w.add("platform_id = ?", f.PlatformID)
 	}
 	if f.Kind != "" {
-		add("kind = ?", f.Kind)
+		w.add("kind = ?", f.Kind)
 	}
 	if !f.IssuedFrom.IsZero() {
-		add("issued_at >= ?", ms(f.IssuedFrom))
+		w.add("issued_at >= ?", ms(f.IssuedFrom))
 	}
 	if !f.IssuedTo.IsZero() {
-		add("issued_at < ?", ms(f.IssuedTo))
+		w.add("issued_at < ?", ms(f.IssuedTo))
 	}
 	if len(f.States) > 0 {
-		var ph []string
-		for _, s := range f.States {
-			args = append(args, s)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		states := make([]any, len(f.States))
+		for i, st := range f.States {
+			states[i] = st
 		}
-		q += " AND state IN (" + strings.Join(ph, ", ") + ")"
+		w.in("state", states)
 	}
-	q += " ORDER BY issued_at DESC, id"
+	q := `SELECT body FROM referrals` + w.where() + " ORDER BY issued_at DESC, id"
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
+		q += w.limit(f.Limit)
 	}
+	args := w.args
 	rows, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list referrals: %w", err)

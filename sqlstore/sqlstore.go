@@ -175,6 +175,39 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// filter builds a WHERE clause with numbered placeholders: each condition
+// names its value "?", which becomes the next "$N".
+type filter struct {
+	conds []string
+	args  []any
+}
+
+func (f *filter) add(cond string, vals ...any) {
+	for _, v := range vals {
+		f.args = append(f.args, v)
+		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(f.args)), 1)
+	}
+	f.conds = append(f.conds, cond)
+}
+
+// in adds "column IN (…)" for the values.
+func (f *filter) in(column string, vals []any) {
+	f.add(column+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")", vals...)
+}
+
+func (f *filter) where() string {
+	if len(f.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(f.conds, " AND ")
+}
+
+// limit appends "LIMIT $N".
+func (f *filter) limit(n int) string {
+	f.args = append(f.args, n)
+	return fmt.Sprintf(" LIMIT $%d", len(f.args))
+}
+
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }

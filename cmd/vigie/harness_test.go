@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -214,7 +213,7 @@ func (r *receiver) register(s *testServer, as string) {
 	if code := s.call(as, "PUT", "/api/v1/webhook", map[string]string{"url": r.srv.URL}, &out); code != 200 {
 		s.t.Fatalf("set webhook: %d", code)
 	}
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(out.PublicKey, "whpk_"))
+	b, err := decodeKey(strings.TrimPrefix(out.PublicKey, "whpk_"))
 	if err != nil || len(b) != ed25519.PublicKeySize {
 		s.t.Fatalf("public key %q: %v", out.PublicKey, err)
 	}
@@ -240,9 +239,5 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
-
-var _ = fmt.Sprint
 
 func decodeKey(b64 string) ([]byte, error) { return base64.StdEncoding.DecodeString(b64) }
