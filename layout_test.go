@@ -39,7 +39,7 @@ func listPackages(t *testing.T) []goPackage {
 // rules live in the domain, HTTP and SQL in adapters named after them.
 func TestDomainPackagesStayPure(t *testing.T) {
 	const module = "github.com/vigie-project/vigie"
-	domain := []string{module, module + "/org", module + "/audit", module + "/referral", module + "/jobs"}
+	domain := []string{module, module + "/org", module + "/audit", module + "/referral", module + "/jobs", module + "/media", module + "/alert"}
 	forbidden := []string{"net/http", "database/sql"}
 	for _, p := range listPackages(t) {
 		if !slices.Contains(domain, p.ImportPath) {

@@ -18,6 +18,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/vigie-project/vigie/audit"
+	"github.com/vigie-project/vigie/media"
 	"github.com/vigie-project/vigie/notify"
 	"github.com/vigie-project/vigie/org"
 	"github.com/vigie-project/vigie/referral"
@@ -60,6 +61,8 @@ type Config struct {
 	Referrals  Referrals
 	Audit      AuditLog
 	Deliveries Deliveries
+	Media      Media
+	Uploads    *media.Uploads
 	Log        *slog.Logger
 	Now        func() time.Time
 	// CheckWebhookURL validates endpoint URLs (SSRF rules).
@@ -92,6 +95,7 @@ func New(mux *http.ServeMux, c Config) *API {
 	a := &API{Config: c}
 	a.api = humago.NewWithPrefix(mux, "/api", hc)
 	a.routes()
+	a.hmaRoutes(mux)
 	return a
 }
 

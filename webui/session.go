@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,11 +18,12 @@ import (
 
 // Cookie names, the form size limit and the Content-Security-Policy.
 const (
-	sessionCookie = "vigie_session"    // the session token (org.Service.Login)
-	loginCookie   = "vigie_login_csrf" // pre-session CSRF token of the login form
-	langCookie    = "lang"             // the chosen language
-	maxFormBytes  = 1 << 20            // the largest form body read
-	contentPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	sessionCookie  = "vigie_session"    // the session token (org.Service.Login)
+	loginCookie    = "vigie_login_csrf" // pre-session CSRF token of the login form
+	langCookie     = "lang"             // the chosen language
+	maxFormBytes   = 1 << 20            // the largest form body read
+	maxUploadBytes = 64 << 20           // the largest photo or video uploaded to hash
+	contentPolicy  = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 
@@ -97,9 +99,18 @@ func (u *ui) role(k org.Kind) func(pageHandler) http.HandlerFunc {
 }
 
 // parseForm reads a form body of bounded size, answering 413 or 400 itself.
+// A multipart form (a file upload) may be as large as maxUploadBytes; its
+// file is read by the handler from r.MultipartForm.
 func (u *ui) parseForm(w http.ResponseWriter, r *http.Request, v *visit) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			u.errorPage(w, r, v, http.StatusRequestEntityTooLarge, "err.toolarge")

@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie/audit"
+	"github.com/vigie-project/vigie/media"
 	"github.com/vigie-project/vigie/org"
 	"github.com/vigie-project/vigie/referral"
 )
@@ -80,6 +81,8 @@ type Config struct {
 	Orgs            Orgs
 	Referrals       Referrals
 	Audit           AuditLog
+	Media           Media
+	Uploads         *media.Uploads
 	Log             *slog.Logger
 	Now             func() time.Time
 	CheckWebhookURL org.URLChecker
@@ -154,6 +157,17 @@ func (u *ui) routes(mux *http.ServeMux) {
 	get("/audit", anyone(u.auditLog))
 	get("/stats", anyone(u.stats))
 	get("/settings/webhook", anyone(u.webhookForm))
+
+	// Hash sharing: banks for everyone to see, contributions and feedback
+	// for members (the service refuses authorities), matching for all.
+	get("/banks", anyone(u.bankList))
+	post("/banks", anyone(u.createBank))
+	get("/banks/{name}", anyone(u.bankDetail))
+	post("/banks/{name}/media", anyone(u.contributeMedia))
+	post("/signals/{id}/feedback", anyone(u.signalFeedback))
+	post("/signals/{id}/reinstate", anyone(u.reinstateSignal))
+	get("/match", anyone(u.matchForm))
+	post("/match", anyone(u.matchUpload))
 	post("/settings/webhook", anyone(u.setWebhook))
 
 	mux.Handle("GET /static/{file}", u.assets)

@@ -41,6 +41,13 @@ func envFloat(name string, def float64) float64 {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(env(name, "")); err == nil {
+		return v
+	}
+	return def
+}
+
 // dbFlags are the storage flags every command shares.
 type dbFlags struct {
 	data string

@@ -18,9 +18,11 @@ import (
 	"github.com/vigie-project/vigie"
 	"github.com/vigie-project/vigie/httpapi"
 	"github.com/vigie-project/vigie/jobs"
+	"github.com/vigie-project/vigie/media"
 	"github.com/vigie-project/vigie/metrics"
 	"github.com/vigie-project/vigie/notify"
 	"github.com/vigie-project/vigie/org"
+	"github.com/vigie-project/vigie/pdq"
 	"github.com/vigie-project/vigie/referral"
 	"github.com/vigie-project/vigie/sqlstore"
 	"github.com/vigie-project/vigie/webhook"
@@ -36,6 +38,7 @@ type serveConfig struct {
 	deadlineScale float64
 	logFormat     string
 	workers       int
+	maxPixels     int
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,6 +53,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"divide every legal duration by this factor, for exercises and tests (env VIGIE_DRILL_SPEEDUP)")
 	fs.StringVar(&c.logFormat, "log", env("LOG", "text"), "log format: text or json (env VIGIE_LOG)")
 	fs.IntVar(&c.workers, "workers", 32, "background jobs run at once")
+	fs.IntVar(&c.maxPixels, "max-image-pixels", envInt("MAX_IMAGE_PIXELS", pdq.DefaultMaxPixels),
+		"largest width×height of an uploaded image; larger ones are refused before decoding (env VIGIE_MAX_IMAGE_PIXELS)")
 	if err := fs.Parse(args); err != nil {
 		return errSilent
 	}
@@ -90,6 +95,8 @@ type app struct {
 	store     *sqlstore.DB
 	orgs      *org.Service
 	referrals *referral.Service
+	media     *media.Service
+	uploads   *media.Uploads
 	runner    *jobs.Runner
 	metrics   *metrics.Metrics
 	handler   http.Handler
@@ -141,11 +148,16 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 	})
 	a.purgeTick = min(time.Hour, policy.Real(policy.Preservation)/10)
 
+	if err := a.openMedia(ctx, c); err != nil {
+		store.Close()
+		return nil, err
+	}
+
 	mux := http.NewServeMux()
 	checkURL := func(raw string) error { return webhook.CheckURL(raw, c.allowPrivate) }
-	httpapi.New(mux, httpapi.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Deliveries: store, Log: log, Now: now,
+	httpapi.New(mux, httpapi.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Deliveries: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now,
 		CheckWebhookURL: checkURL, WebhookPublicKey: pub, Version: version})
-	webui.New(mux, webui.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Log: log, Now: now, CheckWebhookURL: checkURL})
+	webui.New(mux, webui.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now, CheckWebhookURL: checkURL})
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -195,6 +207,7 @@ func (a *app) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.runner.Run(bg) })
 	wg.Go(func() { a.purgeLoop(bg) })
+	wg.Go(func() { a.mediaLoop(bg) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -257,7 +270,12 @@ func (s idempotencyStore) SaveResponse(ctx context.Context, orgID, key string, r
 }
 
 // Close releases the database.
-func (a *app) Close() error { return a.store.Close() }
+func (a *app) Close() error {
+	if a.media != nil {
+		a.media.Index().Close()
+	}
+	return a.store.Close()
+}
 
 // limitBody caps every request body, API and forms alike. A body declared
 // too large is refused before it is read, and the connection closed so the
@@ -265,14 +283,29 @@ func (a *app) Close() error { return a.store.Close() }
 // off by MaxBytesReader.
 func limitBody(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > httpapi.MaxBody {
+		limit := bodyLimit(r)
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
-			httpapi.WriteProblem(w, r, log, vigie.Errorf(vigie.ETooLarge, "the request body is over the limit of %d bytes", httpapi.MaxBody))
+			httpapi.WriteProblem(w, r, log, vigie.Errorf(vigie.ETooLarge, "the request body is over the limit of %d bytes", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, httpapi.MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyLimit is the largest body a request may send: uploads of photos and
+// videos to hash may be larger than anything else.
+func bodyLimit(r *http.Request) int64 {
+	p := r.URL.Path
+	switch {
+	case p == "/api/v1/match/media", p == "/hma/h/hash", p == "/hma/m/lookup", p == "/match",
+		strings.HasPrefix(p, "/api/v1/banks/") && strings.HasSuffix(p, "/media"),
+		strings.HasPrefix(p, "/banks/") && strings.HasSuffix(p, "/media"),
+		strings.HasPrefix(p, "/hma/c/bank/") && strings.HasSuffix(p, "/content"):
+		return httpapi.MaxUpload
+	}
+	return httpapi.MaxBody
 }
 
 // recoverer turns a handler panic into a logged 500 instead of a dropped

@@ -79,15 +79,23 @@ const hashUsage = `Usage:
   vigie hash pdq [--dihedral] FILE...   print hash,quality,file (with --dihedral: 8 hashes, quality, file)
   vigie hash md5 FILE...                print hash,file
   vigie hash sha256 FILE...
+  vigie hash import FILE --bank NAME --org ORG   import a hash list (see vigie hash import -h)
+  vigie hash export --bank NAME --org ORG        export a bank
 `
 
 // runHash hashes files as the reference tools print them. A file that fails
 // is reported on stderr; the others are still hashed, and the exit status
 // is 1.
-func runHash(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runHash(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		fmt.Fprint(stderr, hashUsage)
 		return errSilent
+	}
+	switch args[0] {
+	case "import":
+		return runHashImport(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runHashExport(ctx, args[1:], stdout, stderr)
 	}
 	kind, files := args[0], args[1:]
 	dihedral := false
