@@ -14,8 +14,8 @@
 //     Hash.Text, Hash.WriteText.
 //   - The signal string of python-threatexchange's "vpdq" signal type
 //     (extensions/vpdq/vpdq_util.py, vpdq_to_json and json_to_vpdq), which
-//     HMA keeps in its banks and takes in its lookup API: a JSON array of
-//     "pdq_hex,quality,timestamp" strings. ParseSignal, Hash.Signal; Signal
+//     HMA, with the vpdq extension enabled, keeps in its banks and takes in
+//     its lookup API: a JSON array of "pdq_hex,quality,timestamp" strings. ParseSignal, Hash.Signal; Signal
 //     writes byte for byte what python-threatexchange writes.
 //
 // Older python-threatexchange releases used a JSON object keyed by frame
@@ -78,10 +78,10 @@
 //   - frames of at most 512×512 are hashed exactly as the reference
 //     hashes them, given the same RGB pixels;
 //   - larger frames are passed to pdq at full size and pre-shrunk by it.
-//     Measured against a full-size PDQ on 1280×720, 1920×1080 and
-//     720×1280 test videos (testsrc2, mandelbrot, a slideshow of the PDQ
-//     test photographs), this came within 5 to 10 bits on average (16 at
-//     most), closer than letting ffmpeg scale frames down to 512 on
+//     Measured against a full-size PDQ on 32 frames of 1280×720,
+//     1920×1080 and 720×1280 test videos (testsrc2, mandelbrot, a slideshow
+//     of the PDQ test photographs), this came within 5 to 10 bits on
+//     average (16 at most), closer than letting ffmpeg scale frames down to 512 on
 //     their longer side first (area: 7 to 11 on average, 18 at most) or
 //     to 512×512 (8 to 14, 22 at most). Such differences are far below
 //     the match distance of 31, but hashes of large videos are not

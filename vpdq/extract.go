@@ -63,8 +63,8 @@ var (
 )
 
 // Extractor computes vPDQ hashes of video files with the ffmpeg and
-// ffprobe programs, which it runs as child processes (no cgo). The zero
-// value is ready to use. An Extractor is safe for concurrent use provided
+// ffprobe programs (version 5.1 or later), which it runs as child processes
+// (no cgo). The zero value is ready to use. An Extractor is safe for concurrent use provided
 // its fields are not changed meanwhile.
 type Extractor struct {
 	// FFmpeg is the path of the ffmpeg program. Empty means "ffmpeg"

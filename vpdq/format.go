@@ -73,7 +73,7 @@ func ReadText(r io.Reader) (Hash, error) {
 			if len(h) == MaxFrames {
 				return nil, fmt.Errorf("%w: more than %d lines", ErrTooManyFrames, MaxFrames)
 			}
-			f, perr := parseTextLine(line, lineNo)
+			f, perr := parseFields(line, textLayout, "text", lineNo)
 			if perr != nil {
 				return nil, perr
 			}
@@ -95,31 +95,43 @@ func ReadText(r io.Reader) (Hash, error) {
 	return h, nil
 }
 
-func parseTextLine(line string, lineNo int) (Frame, error) {
+// Field layouts of a text line and of a signal element.
+var (
+	textLayout   = []string{fieldNumber, fieldQuality, fieldHash, fieldTimestamp}
+	signalLayout = []string{fieldHash, fieldQuality, fieldTimestamp}
+)
+
+// parseFields parses one text line or signal element, whose comma-separated
+// fields follow layout; format and line say where, for errors.
+func parseFields(s string, layout []string, format string, line int) (Frame, error) {
 	var f Frame
-	fields := strings.Split(line, ",")
-	if len(fields) != 4 {
-		return f, &ParseError{Format: "text", Line: lineNo, Value: cut(line),
-			Err: fmt.Errorf("%w: %d, want 4 (frame_number,quality,pdq_hex,timestamp)", ErrFieldCount, len(fields))}
+	fields := strings.Split(s, ",")
+	if len(fields) != len(layout) {
+		return f, &ParseError{Format: format, Line: line, Value: cut(s),
+			Err: fmt.Errorf("%w: %d, want %d (%s)", ErrFieldCount, len(fields), len(layout), strings.Join(layout, ", "))}
 	}
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
-	}
-	fail := func(field, value string, err error) (Frame, error) {
-		return Frame{}, &ParseError{Format: "text", Line: lineNo, Field: field, Value: cut(value), Err: err}
-	}
-	var err error
-	if f.Number, err = parseUint(fields[0], math.MaxInt32); err != nil {
-		return fail(fieldNumber, fields[0], fmt.Errorf("%w (%v)", ErrFrameNumber, err))
-	}
-	if f.Quality, err = parseUint(fields[1], 100); err != nil {
-		return fail(fieldQuality, fields[1], fmt.Errorf("%w (%v)", ErrQuality, err))
-	}
-	if f.Hash, err = pdq.ParseHash(fields[2]); err != nil {
-		return fail(fieldHash, fields[2], err)
-	}
-	if f.Timestamp, err = parseTimestamp(fields[3]); err != nil {
-		return fail(fieldTimestamp, fields[3], fmt.Errorf("%w (%v)", ErrTimestamp, err))
+	for i, name := range layout {
+		v := strings.TrimSpace(fields[i])
+		var err error
+		switch name {
+		case fieldNumber:
+			if f.Number, err = parseUint(v, math.MaxInt32); err != nil {
+				err = fmt.Errorf("%w (%v)", ErrFrameNumber, err)
+			}
+		case fieldQuality:
+			if f.Quality, err = parseUint(v, 100); err != nil {
+				err = fmt.Errorf("%w (%v)", ErrQuality, err)
+			}
+		case fieldHash:
+			f.Hash, err = pdq.ParseHash(v)
+		case fieldTimestamp:
+			if f.Timestamp, err = parseTimestamp(v); err != nil {
+				err = fmt.Errorf("%w (%v)", ErrTimestamp, err)
+			}
+		}
+		if err != nil {
+			return Frame{}, &ParseError{Format: format, Line: line, Field: name, Value: cut(v), Err: err}
+		}
 	}
 	return f, nil
 }
@@ -157,8 +169,9 @@ func (h Hash) WriteText(w io.Writer) error {
 }
 
 // ParseSignal parses the signal string of python-threatexchange's vPDQ
-// signal type (VPDQSignal, signal type name "vpdq"), the string that HMA
-// stores in its banks and accepts in /m/lookup and /m/compare: a JSON array
+// signal type (VPDQSignal, signal type name "vpdq"), the string that
+// python-threatexchange exchanges and HMA, with the vpdq extension enabled,
+// keeps in its banks and takes as the signal of its lookup API: a JSON array
 // of strings, one a frame, each "pdq_hex,quality,timestamp", for instance
 //
 //	["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100,0.0", …]
@@ -197,7 +210,10 @@ func ParseSignal(s string) (Hash, error) {
 		if err := dec.Decode(&elem); err != nil {
 			return nil, &ParseError{Format: "signal", Line: n, Err: fmt.Errorf("%w: %v", ErrSignal, err)}
 		}
-		f, err := parseSignalElement(elem, n)
+		if len(elem) > MaxLineLength {
+			return nil, &ParseError{Format: "signal", Line: n, Value: cut(elem), Err: ErrLineTooLong}
+		}
+		f, err := parseFields(elem, signalLayout, "signal", n)
 		if err != nil {
 			return nil, err
 		}
@@ -214,35 +230,6 @@ func ParseSignal(s string) (Hash, error) {
 		return nil, ErrNoFrames
 	}
 	return h, nil
-}
-
-func parseSignalElement(elem string, n int) (Frame, error) {
-	var f Frame
-	if len(elem) > MaxLineLength {
-		return f, &ParseError{Format: "signal", Line: n, Value: cut(elem), Err: ErrLineTooLong}
-	}
-	fields := strings.Split(elem, ",")
-	if len(fields) != 3 {
-		return f, &ParseError{Format: "signal", Line: n, Value: cut(elem),
-			Err: fmt.Errorf("%w: %d, want 3 (pdq_hex,quality,timestamp)", ErrFieldCount, len(fields))}
-	}
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
-	}
-	fail := func(field, value string, err error) (Frame, error) {
-		return Frame{}, &ParseError{Format: "signal", Line: n, Field: field, Value: cut(value), Err: err}
-	}
-	var err error
-	if f.Hash, err = pdq.ParseHash(fields[0]); err != nil {
-		return fail(fieldHash, fields[0], err)
-	}
-	if f.Quality, err = parseUint(fields[1], 100); err != nil {
-		return fail(fieldQuality, fields[1], fmt.Errorf("%w (%v)", ErrQuality, err))
-	}
-	if f.Timestamp, err = parseTimestamp(fields[2]); err != nil {
-		return fail(fieldTimestamp, fields[2], fmt.Errorf("%w (%v)", ErrTimestamp, err))
-	}
-	return f, nil
 }
 
 // Signal returns the hash as python-threatexchange's vPDQ signal string,

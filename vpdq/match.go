@@ -99,8 +99,8 @@ func (m *Matcher) Prepare(h Hash) Prepared {
 // first match, frames of c found by the first pass are not scanned again,
 // and most unrelated pairs are rejected on the first 128 bits, so two
 // unrelated one-hour videos at one frame per second (3,600 frames each, 26
-// million pairs, the worst case) take about 25 ms of one core and similar
-// videos less. That is fine for comparing a pair; to search a bank of
+// million pairs, the worst case) take 25 to 50 ms of one core (AMD Zen,
+// shared virtual machine) and similar videos less. That is fine for comparing a pair; to search a bank of
 // videos, index their frames first.
 func (m *Matcher) ComparePrepared(q, c *Prepared) Result {
 	r := Result{QueryFrames: len(q.frames), CompareFrames: len(c.frames)}

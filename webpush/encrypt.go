@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"sync"
-	"time"
 )
 
 // Sizes of the aes128gcm body (RFC 8188 Section 2.1, RFC 8291 Section 4).
@@ -39,59 +38,12 @@ type EncryptOptions struct {
 	// to hide the plaintext length. Total body stays ≤ MaxBodyLen.
 	Padding int
 
-	// Ephemeral, if non-nil, is used as the application-server ECDH key
-	// instead of a fresh key per message. See EphemeralKey.
-	Ephemeral *EphemeralKey
-
-	// salt, if non-nil, replaces the random salt (tests: RFC 8291 vector).
+	// key and salt, if set, replace the fresh ephemeral key and the random
+	// salt. Only the RFC 8291 Appendix A test vector sets them: outside
+	// tests both are always new for every message, as RFC 8291 requires.
+	key  *ecdh.PrivateKey
 	salt []byte
 }
-
-// EphemeralKey is an application-server ECDH P-256 key pair used as the
-// "keyid" of aes128gcm (RFC 8291 Section 3.1).
-//
-// Reuse trade-off: RFC 8291 expects a new key pair per message, but its
-// security only depends on the (key, salt) pair being unique: the salt is
-// always fresh and random per message here, so the content encryption key
-// and nonce are unique even when the ephemeral key is reused, and each
-// recipient's shared secret differs because each has its own p256dh. What
-// reuse costs is unlinkability and forward secrecy scope: the ephemeral
-// public key travels in clear in the body, so a push service (or anyone who
-// sees the bodies) can tell that messages carrying the same key came from
-// the same batch; for one public crisis alert sent to everyone in an area
-// that is already evident from timing and size. A compromise of the
-// ephemeral private key while it is alive exposes every message encrypted
-// under it, not just one; keep it in memory only, for one alert and a short
-// window (minutes), then drop it. It saves one fixed-base scalar
-// multiplication per message.
-type EphemeralKey struct {
-	priv *ecdh.PrivateKey
-	pub  []byte // 65-byte uncompressed point
-	// Created is when the key was generated, to enforce a short window.
-	Created time.Time
-}
-
-// NewEphemeralKey generates an ephemeral key pair for reuse across the
-// recipients of one alert (see the EphemeralKey trade-off).
-func NewEphemeralKey() (*EphemeralKey, error) {
-	priv, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("webpush: ephemeral key: %w", err)
-	}
-	return &EphemeralKey{priv: priv, pub: priv.PublicKey().Bytes(), Created: time.Now()}, nil
-}
-
-// ephemeralFromBytes builds an EphemeralKey from a raw private scalar (tests).
-func ephemeralFromBytes(d []byte) (*EphemeralKey, error) {
-	priv, err := ecdh.P256().NewPrivateKey(d)
-	if err != nil {
-		return nil, err
-	}
-	return &EphemeralKey{priv: priv, pub: priv.PublicKey().Bytes()}, nil
-}
-
-// PublicKey returns the 65-byte uncompressed public key.
-func (k *EphemeralKey) PublicKey() []byte { return append([]byte(nil), k.pub...) }
 
 // hmacSHA256 is a reusable HMAC-SHA-256 for keys of at most 64 bytes, to avoid
 // the allocations of crypto/hmac.New on the per-message path.
@@ -133,6 +85,7 @@ type encState struct {
 	okm   [32]byte
 	key   [32]byte
 	salt  [saltLen]byte
+	pub   [P256dhLen]byte
 	info1 [1]byte
 }
 
@@ -146,54 +99,71 @@ var (
 	nonceInfo    = []byte("Content-Encoding: nonce\x00\x01")
 )
 
+// EncryptedLen is the length of the body Encrypt makes from n bytes of
+// plaintext with the given padding.
+func EncryptedLen(n, padding int) int { return headerLen + n + 1 + padding + tagLen }
+
 // Encrypt encrypts plaintext for sub with the aes128gcm content coding of
 // RFC 8188 as profiled by RFC 8291: one record, record size 4096, keyid =
-// the application server's ephemeral public key, a random 16-byte salt.
+// a fresh ephemeral P-256 public key, a fresh random 16-byte salt.
 // The result is the complete HTTP body (86-byte header + ciphertext + tag).
 func Encrypt(sub Subscription, plaintext []byte, opts EncryptOptions) ([]byte, error) {
+	return AppendEncrypted(nil, sub, plaintext, opts)
+}
+
+// AppendEncrypted is [Encrypt] appending the body to dst, so that a sender
+// can reuse one buffer for many messages.
+//
+// Every call generates a new ephemeral ECDH key pair and salt (RFC 8291
+// Section 2): the pair is used once and dropped, so the compromise of one
+// message's key exposes that message only. Generating keys ahead of time in
+// another goroutine would move this cost, not remove it; the key generation
+// (a fixed-base P-256 scalar multiplication) and the ECDH with the
+// subscriber's key (a variable-base one) are the floor of every message.
+func AppendEncrypted(dst []byte, sub Subscription, plaintext []byte, opts EncryptOptions) ([]byte, error) {
 	if opts.Padding < 0 {
-		return nil, errors.New("webpush: negative padding")
+		return dst, errors.New("webpush: negative padding")
 	}
-	n := headerLen + len(plaintext) + 1 + opts.Padding + tagLen
+	n := EncryptedLen(len(plaintext), opts.Padding)
 	if n > MaxBodyLen {
-		return nil, fmt.Errorf("%w: %d bytes of plaintext + %d padding give a %d-byte body, push services accept %d (at most %d bytes of plaintext)",
+		return dst, fmt.Errorf("%w: %d bytes of plaintext + %d padding give a %d-byte body, push services accept %d (at most %d bytes of plaintext)",
 			ErrPayloadTooLarge, len(plaintext), opts.Padding, n, MaxBodyLen, MaxPlaintextLen)
 	}
 	if len(sub.Auth) != AuthLen {
-		return nil, fmt.Errorf("webpush: subscription keys.auth: want %d bytes, got %d", AuthLen, len(sub.Auth))
+		return dst, fmt.Errorf("webpush: subscription keys.auth: want %d bytes, got %d", AuthLen, len(sub.Auth))
 	}
 	if len(sub.P256dh) != P256dhLen {
-		return nil, fmt.Errorf("webpush: subscription keys.p256dh: want %d bytes, got %d", P256dhLen, len(sub.P256dh))
+		return dst, fmt.Errorf("webpush: subscription keys.p256dh: want %d bytes, got %d", P256dhLen, len(sub.P256dh))
 	}
 	uaPub, err := ecdh.P256().NewPublicKey(sub.P256dh)
 	if err != nil {
-		return nil, errors.New("webpush: subscription keys.p256dh: not a point on the P-256 curve")
+		return dst, errors.New("webpush: subscription keys.p256dh: not a point on the P-256 curve")
 	}
 
-	eph := opts.Ephemeral
+	eph := opts.key
 	if eph == nil {
-		priv, err := ecdh.P256().GenerateKey(rand.Reader)
+		eph, err = ecdh.P256().GenerateKey(rand.Reader)
 		if err != nil {
-			return nil, fmt.Errorf("webpush: ephemeral key: %w", err)
+			return dst, fmt.Errorf("webpush: ephemeral key: %w", err)
 		}
-		eph = &EphemeralKey{priv: priv, pub: priv.PublicKey().Bytes()}
 	}
-	secret, err := eph.priv.ECDH(uaPub)
+	secret, err := eph.ECDH(uaPub)
 	if err != nil {
-		return nil, fmt.Errorf("webpush: ECDH: %w", err)
+		return dst, fmt.Errorf("webpush: ECDH: %w", err)
 	}
 
 	st := statePool.Get().(*encState)
 	defer statePool.Put(st)
+	asPub := append(st.pub[:0], eph.PublicKey().Bytes()...)
 
 	salt := opts.salt
 	if salt == nil {
 		if _, err := rand.Read(st.salt[:]); err != nil {
-			return nil, fmt.Errorf("webpush: salt: %w", err)
+			return dst, fmt.Errorf("webpush: salt: %w", err)
 		}
 		salt = st.salt[:]
 	} else if len(salt) != saltLen {
-		return nil, fmt.Errorf("webpush: salt must be %d bytes", saltLen)
+		return dst, fmt.Errorf("webpush: salt must be %d bytes", saltLen)
 	}
 
 	m := &st.mac
@@ -206,7 +176,7 @@ func Encrypt(sub Subscription, plaintext []byte, opts EncryptOptions) ([]byte, e
 	m.reset(prkKey)
 	m.write(keyInfoLabel)
 	m.write(sub.P256dh)
-	m.write(eph.pub)
+	m.write(asPub)
 	m.write(st.info1[:])
 	ikm := m.sum(st.ikm[:0])
 	// RFC 8188 Section 2.2/2.3: PRK = HKDF-Extract(salt, IKM)
@@ -224,21 +194,36 @@ func Encrypt(sub Subscription, plaintext []byte, opts EncryptOptions) ([]byte, e
 
 	block, err := aes.NewCipher(cek)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	gcm, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 
-	out := make([]byte, n)
+	start := len(dst)
+	dst = grow(dst, n)
+	out := dst[start:]
 	copy(out, salt)
 	binary.BigEndian.PutUint32(out[saltLen:], recordSize)
 	out[saltLen+4] = P256dhLen
-	copy(out[saltLen+5:], eph.pub)
+	copy(out[saltLen+5:], asPub)
 	rec := out[headerLen : n-tagLen]
 	copy(rec, plaintext)
-	rec[len(plaintext)] = 0x02 // last (and only) record delimiter; the rest stays zero padding
+	// The last (and only) record's delimiter, then zero padding: grow may
+	// have handed back old bytes, so the padding is cleared explicitly.
+	rec[len(plaintext)] = 0x02
+	clear(rec[len(plaintext)+1:])
 	gcm.Seal(rec[:0], nonce, rec, nil)
-	return out, nil
+	return dst, nil
+}
+
+// grow extends b by n bytes, reusing its capacity when it can.
+func grow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b[:len(b)+n]
+	}
+	nb := make([]byte, len(b)+n, 2*cap(b)+n)
+	copy(nb, b)
+	return nb
 }

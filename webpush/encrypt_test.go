@@ -2,6 +2,7 @@ package webpush
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"encoding/base64"
 	"errors"
 	"testing"
@@ -29,18 +30,18 @@ func b64(t testing.TB, s string) []byte {
 }
 
 func TestRFC8291Vector(t *testing.T) {
-	eph, err := ephemeralFromBytes(b64(t, rfcASPrivate))
+	eph, err := ecdh.P256().NewPrivateKey(b64(t, rfcASPrivate))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(eph.PublicKey(), b64(t, rfcASPublic)) {
+	if !bytes.Equal(eph.PublicKey().Bytes(), b64(t, rfcASPublic)) {
 		t.Fatalf("as_public mismatch")
 	}
 	sub := Subscription{Endpoint: "https://push.example.net/push/JzLQ3raZJfFBR0aqvOMsLrt54w4rJUsV", P256dh: b64(t, rfcUAPublic), Auth: b64(t, rfcAuth)}
 	if err := sub.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Encrypt(sub, []byte(rfcPlaintext), EncryptOptions{Ephemeral: eph, salt: b64(t, rfcSalt)})
+	got, err := Encrypt(sub, []byte(rfcPlaintext), EncryptOptions{key: eph, salt: b64(t, rfcSalt)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +50,11 @@ func TestRFC8291Vector(t *testing.T) {
 	}
 
 	// The independent decryptor reads the RFC body with the UA private key.
-	ua, err := ephemeralFromBytes(b64(t, rfcUAPrivate))
+	ua, err := ecdh.P256().NewPrivateKey(b64(t, rfcUAPrivate))
 	if err != nil {
 		t.Fatal(err)
 	}
-	br := &browser{priv: ua.priv, auth: b64(t, rfcAuth)}
+	br := &browser{priv: ua, auth: b64(t, rfcAuth)}
 	pt, err := br.decrypt(b64(t, rfcBody))
 	if err != nil || string(pt) != rfcPlaintext {
 		t.Fatalf("decrypt RFC body: %q, %v", pt, err)
@@ -65,22 +66,16 @@ func TestEncryptRoundTripAndLimits(t *testing.T) {
 	sub := br.subscription("https://push.example/x")
 	for _, n := range []int{0, 1, 100, MaxPlaintextLen} {
 		pt := bytes.Repeat([]byte{'a'}, n)
-		for _, reuse := range []bool{false, true} {
-			var opts EncryptOptions
-			if reuse {
-				opts.Ephemeral, _ = NewEphemeralKey()
-			}
-			body, err := Encrypt(sub, pt, opts)
-			if err != nil {
-				t.Fatalf("n=%d: %v", n, err)
-			}
-			if len(body) != headerLen+n+1+tagLen {
-				t.Fatalf("n=%d: body %d", n, len(body))
-			}
-			got, err := br.decrypt(body)
-			if err != nil || !bytes.Equal(got, pt) {
-				t.Fatalf("n=%d reuse=%v: decrypt: %v", n, reuse, err)
-			}
+		body, err := Encrypt(sub, pt, EncryptOptions{})
+		if err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		if len(body) != headerLen+n+1+tagLen || len(body) != EncryptedLen(n, 0) {
+			t.Fatalf("n=%d: body %d", n, len(body))
+		}
+		got, err := br.decrypt(body)
+		if err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("n=%d: decrypt: %v", n, err)
 		}
 	}
 	// Padding hides length and still decrypts.
@@ -98,17 +93,32 @@ func TestEncryptRoundTripAndLimits(t *testing.T) {
 	if _, err := Encrypt(sub, make([]byte, 10), EncryptOptions{Padding: MaxPlaintextLen}); !errors.Is(err, ErrPayloadTooLarge) {
 		t.Fatalf("padding overflow: want ErrPayloadTooLarge, got %v", err)
 	}
-	// Fresh salt and key per message, same salt never repeats with a reused key.
-	eph, _ := NewEphemeralKey()
-	a, _ := Encrypt(sub, []byte("x"), EncryptOptions{Ephemeral: eph})
-	b, _ := Encrypt(sub, []byte("x"), EncryptOptions{Ephemeral: eph})
-	if bytes.Equal(a[:16], b[:16]) || !bytes.Equal(a[21:86], b[21:86]) || bytes.Equal(a[86:], b[86:]) {
-		t.Fatal("reused key: want same keyid, different salt and ciphertext")
+	// A fresh salt and ephemeral key for every message (RFC 8291), also
+	// when the same buffer is reused.
+	buf := make([]byte, 0, 2*MaxBodyLen)
+	seen := map[string]bool{}
+	for range 50 {
+		var err error
+		buf, err = AppendEncrypted(buf[:0], sub, []byte("x"), EncryptOptions{Padding: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		salt, key := string(buf[:16]), string(buf[21:86])
+		if seen[salt] || seen[key] {
+			t.Fatal("salt or ephemeral key repeated")
+		}
+		seen[salt], seen[key] = true, true
+		if got, err := br.decrypt(buf); err != nil || string(got) != "x" {
+			t.Fatalf("reused buffer: %q, %v", got, err)
+		}
 	}
-	c, _ := Encrypt(sub, []byte("x"), EncryptOptions{})
-	d, _ := Encrypt(sub, []byte("x"), EncryptOptions{})
-	if bytes.Equal(c[21:86], d[21:86]) {
-		t.Fatal("fresh keys repeated")
+	// Appending keeps what dst held.
+	out, err := AppendEncrypted([]byte("head"), sub, []byte("y"), EncryptOptions{})
+	if err != nil || string(out[:4]) != "head" {
+		t.Fatalf("append: %q %v", out[:4], err)
+	}
+	if got, err := br.decrypt(out[4:]); err != nil || string(got) != "y" {
+		t.Fatalf("append decrypt: %q, %v", got, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package webpush
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -90,13 +91,18 @@ func TestSendDecryptingPushService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewSender(ps.srv.Client(), vapid, now)
-	eph, _ := NewEphemeralKey()
+	pipelined := NewPipelinedSender(ClientConfig{}, vapid, now)
+	defer pipelined.Close()
 	for i, opts := range []Options{
 		{TTL: time.Hour, Urgency: UrgencyHigh, Topic: "flood-A1"},
 		{TTL: 90 * time.Second},
-		{TTL: 0, Urgency: UrgencyVeryLow, EncryptOptions: EncryptOptions{Ephemeral: eph, Padding: 33}},
+		{TTL: 0, Urgency: UrgencyVeryLow, EncryptOptions: EncryptOptions{Padding: 33}},
 	} {
+		// Alternate the two clients: the push service must see the same.
+		s := NewSender(ps.srv.Client(), vapid, now)
+		if i%2 == 1 {
+			s = pipelined
+		}
 		sub, _ := ps.subscribe("/push/" + string(rune('a'+i)))
 		msg := `{"alert":"Crue de la Seine","n":` + string(rune('0'+i)) + `}`
 		res := s.Send(context.Background(), sub, []byte(msg), opts)
@@ -140,7 +146,7 @@ func TestSendDecryptingPushService(t *testing.T) {
 	clock = clock.Add(20 * time.Hour)
 	mu.Unlock()
 	sub, _ := ps.subscribe("/push/late")
-	if res := s.Send(context.Background(), sub, []byte("late"), Options{TTL: time.Minute}); res.Outcome != Delivered {
+	if res := pipelined.Send(context.Background(), sub, []byte("late"), Options{TTL: time.Minute}); res.Outcome != Delivered {
 		t.Fatalf("after 20h: %+v", res)
 	}
 }
@@ -206,7 +212,7 @@ func TestSendOutcomes(t *testing.T) {
 		{"202", 202, "", Delivered, 0},
 		{"404", 404, "", Gone, 0},
 		{"410", 410, "", Gone, 0},
-		{"413", 413, "", Failed, 0},
+		{"413", 413, "", TooLarge, 0},
 		{"400", 400, "", Failed, 0},
 		{"429 seconds", 429, "120", RetryAfter, 120 * time.Second},
 		{"429 date", 429, now.Add(90 * time.Second).Format(http.TimeFormat), RetryAfter, 90 * time.Second},
@@ -231,17 +237,23 @@ func TestSendOutcomes(t *testing.T) {
 				io.WriteString(w, "detail")
 			}))
 			defer srv.Close()
-			s := NewSender(srv.Client(), vapid, clock)
-			sub := newBrowser().subscription(srv.URL + "/p")
-			res := s.Send(context.Background(), sub, []byte("hello"), Options{TTL: time.Minute})
-			if res.Outcome != c.want || res.StatusCode != c.status || res.RetryAfter != c.wantWait {
-				t.Fatalf("got %v status %d wait %v (%v); want %v wait %v", res.Outcome, res.StatusCode, res.RetryAfter, res.Err, c.want, c.wantWait)
-			}
-			if (c.want == Delivered) != (res.Err == nil) {
-				t.Fatalf("Err = %v", res.Err)
-			}
-			if c.want != Delivered && !strings.Contains(res.Err.Error(), "detail") {
-				t.Fatalf("error lacks body: %v", res.Err)
+			pipelined := NewPipelinedSender(ClientConfig{}, vapid, clock)
+			defer pipelined.Close()
+			for name, s := range map[string]*Sender{"net/http": NewSender(srv.Client(), vapid, clock), "pipelined": pipelined} {
+				sub := newBrowser().subscription(srv.URL + "/p")
+				res := s.Send(context.Background(), sub, []byte("hello"), Options{TTL: time.Minute})
+				if res.Outcome != c.want || res.StatusCode != c.status || res.RetryAfter != c.wantWait {
+					t.Fatalf("%s: got %v status %d wait %v (%v); want %v wait %v", name, res.Outcome, res.StatusCode, res.RetryAfter, res.Err, c.want, c.wantWait)
+				}
+				if (c.want == Delivered) != (res.Err == nil) {
+					t.Fatalf("%s: Err = %v", name, res.Err)
+				}
+				if c.want != Delivered && !strings.Contains(res.Err.Error(), "detail") {
+					t.Fatalf("%s: error lacks body: %v", name, res.Err)
+				}
+				if c.want.Retryable() != (c.want == RetryAfter || c.want == Retry) {
+					t.Fatalf("%v.Retryable() = %v", c.want, c.want.Retryable())
+				}
 			}
 		})
 	}
@@ -252,22 +264,28 @@ func TestSendOutcomes(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		s := NewSender(&http.Client{Timeout: 2 * time.Second}, vapid, clock)
-		res := s.Send(context.Background(), newBrowser().subscription("http://"+addr+"/p"), []byte("x"), Options{})
-		if res.Outcome != Retry || res.StatusCode != 0 || res.Err == nil {
-			t.Fatalf("got %+v", res)
+		pipelined := NewPipelinedSender(ClientConfig{Timeout: 2 * time.Second}, vapid, clock)
+		defer pipelined.Close()
+		for _, s := range []*Sender{NewSender(&http.Client{Timeout: 2 * time.Second}, vapid, clock), pipelined} {
+			res := s.Send(context.Background(), newBrowser().subscription("http://"+addr+"/p"), []byte("x"), Options{})
+			if res.Outcome != Retry || res.StatusCode != 0 || res.Err == nil {
+				t.Fatalf("got %+v", res)
+			}
 		}
 	})
 	t.Run("invalid input", func(t *testing.T) {
-		s := NewSender(nil, vapid, clock)
-		sub := newBrowser().subscription("https://push.example/p")
-		for _, o := range []Options{{TTL: -1}, {Urgency: "urgent"}, {Topic: "has space"}, {Topic: strings.Repeat("a", 33)}} {
-			if res := s.Send(context.Background(), sub, []byte("x"), o); res.Outcome != Failed || res.Err == nil {
-				t.Errorf("%+v: got %+v", o, res)
+		pipelined := NewPipelinedSender(ClientConfig{}, vapid, clock)
+		defer pipelined.Close()
+		for _, s := range []*Sender{NewSender(nil, vapid, clock), pipelined} {
+			sub := newBrowser().subscription("https://push.example/p")
+			for _, o := range []Options{{TTL: -1}, {Urgency: "urgent"}, {Topic: "has space"}, {Topic: strings.Repeat("a", 33)}} {
+				if res := s.Send(context.Background(), sub, []byte("x"), o); res.Outcome != Failed || res.Err == nil {
+					t.Errorf("%+v: got %+v", o, res)
+				}
 			}
-		}
-		if res := s.Send(context.Background(), sub, make([]byte, 5000), Options{}); res.Outcome != Failed {
-			t.Errorf("oversize: %+v", res)
+			if res := s.Send(context.Background(), sub, make([]byte, 5000), Options{}); res.Outcome != TooLarge || !errors.Is(res.Err, ErrPayloadTooLarge) {
+				t.Errorf("oversize: %+v", res)
+			}
 		}
 	})
 }

@@ -6,24 +6,35 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/vigie-project/vigie/bench"
 )
 
 const benchUsage = `Usage: vigie bench referrals [flags]
+       vigie bench webpush [flags]
 
-Starts 'vigie serve' from this executable as a child process on loopback
-(SQLite in a temporary folder unless --db is given), submits referrals at a
-steady rate over HTTP, receives and verifies their signed webhooks on
+referrals starts 'vigie serve' from this executable as a child process on
+loopback (SQLite in a temporary folder unless --db is given), submits
+referrals at a steady rate over HTTP, receives and verifies their signed webhooks on
 loopback, and reports throughput and submit-to-webhook latency beside a
 baseline measured in the same run (the same load against an echo server
 that stores nothing). See BENCHMARKS.md.
+
+webpush encrypts and sends Web Push messages with Vigie's sender and with
+github.com/SherClockHolmes/webpush-go, to a push service on loopback that
+runs as a child process and decrypts a sample, and reports messages per
+second per core of sending CPU, medians of several runs, and estimates for
+1 and 12 million subscribers.
 
 Flags:
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "webpush" {
+		return runBenchWebPush(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "referrals" {
 		fmt.Fprint(stderr, benchUsage)
 		return errSilent
@@ -67,6 +78,57 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		c.Progress, c.Redraw = stderr, isTerminal(stderr)
 	}
 	res, err := bench.Referrals(ctx, c)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return res.WriteText(stdout)
+}
+
+func runBenchWebPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c bench.WebPushConfig
+	fs := newFlagSet("bench webpush", stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), benchUsage)
+		fs.PrintDefaults()
+	}
+	fs.IntVar(&c.Messages, "messages", 20000, "messages per sender and run")
+	fs.IntVar(&c.Runs, "runs", 3, "runs of each sender; the report gives medians")
+	fs.IntVar(&c.Concurrency, "concurrency", 64, "messages being encrypted or in flight at once")
+	fs.IntVar(&c.Subscribers, "subscribers", 0, "distinct subscriptions, sent to in turn (default the smaller of --messages and 10000)")
+	fs.IntVar(&c.Origins, "origins", 2, "push services (loopback ports) the subscriptions are spread over")
+	senders := fs.String("senders", strings.Join(bench.DefaultWebPushSenders, ","), "senders to measure, the first compared with webpush-go: vigie, vigie-nethttp, vigie-nethttp-h2, webpush-go")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	progress := fs.Bool("progress", isTerminal(stderr), "show progress on stderr (default: when stderr is a terminal)")
+	serve := fs.Bool("push-service", false, "run as the benchmark's push service (started by the benchmark itself)")
+	if err := fs.Parse(args); err != nil {
+		return errSilent
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "vigie bench webpush: unexpected argument %q\n", fs.Arg(0))
+		return errSilent
+	}
+	if *serve {
+		return bench.ServePushService(os.Stdin, stdout)
+	}
+	if c.Messages <= 0 || c.Runs <= 0 || c.Concurrency <= 0 {
+		fmt.Fprintln(stderr, "vigie bench webpush: --messages, --runs and --concurrency must be positive")
+		return errSilent
+	}
+	c.Senders = strings.Split(*senders, ",")
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find this executable: %w", err)
+	}
+	c.ServiceCommand = []string{exe, "bench", "webpush", "--push-service"}
+	if *progress {
+		c.Progress, c.Redraw = stderr, isTerminal(stderr)
+	}
+	res, err := bench.WebPush(ctx, c)
 	if err != nil {
 		return err
 	}
