@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/vigie-project/vigie/cap"
 )
 
 // routes is the API's one route table.
@@ -52,6 +54,30 @@ func (a *API) routes() {
 	register(a, op("match", post, "/v1/match", "Match media by its hashes", hashes, 200), a.match)
 	register(a, upload(op("match-media", post, "/v1/match/media", "Hash an uploaded photo or video and match it", hashes, 200)), a.matchMedia)
 	register(a, op("bank-referral", post, "/v1/referrals/{id}/bank", "Put the hashes of the media removed for a referral into a bank (the platform)", ref, 201), a.bankReferral)
+	// Alerts: authorities write CAP alerts; a second person approves them
+	// in the web interface (API keys cannot); the public reads them in
+	// the feeds (feeds.go).
+	const alerts = "Alerts"
+	described := func(o huma.Operation, d string) huma.Operation { o.Description = d; return o }
+	register(a, op("create-alert", post, "/v1/alerts", "Write an alert: Actual waits for approval, Exercise and Test go out at once (authorities)", alerts, 201), a.createAlert)
+	register(a, op("list-alerts", get, "/v1/alerts", "List your authority's alert messages", alerts, 200), a.listAlerts)
+	register(a, op("preview-alert", post, "/v1/alerts/preview", "Validate a draft and show its warnings and reach; nothing is stored", alerts, 200), a.previewAlert)
+	register(a, op("alert-templates", get, "/v1/alerts/templates", "Ready-made alerts in French, English and Arabic", alerts, 200), a.alertTemplates)
+	register(a, op("get-alert", get, "/v1/alerts/{id}", "Read an alert message", alerts, 200), a.getAlert)
+	capOp := op("get-alert-cap", get, "/v1/alerts/{id}/cap", "The message's CAP 1.2 document (application/cap+xml)", alerts, 200)
+	capOp.Responses = map[string]*huma.Response{"200": {Description: "The CAP 1.2 document; for a message not yet published, sent is its creation.",
+		Content: map[string]*huma.MediaType{cap.MIMECAP: {Schema: &huma.Schema{Type: "string"}}}}}
+	register(a, capOp, a.alertCAP)
+	register(a, op("alert-reach", get, "/v1/alerts/{id}/reach", "Who the message reaches: platforms and subscribers", alerts, 200), a.alertReach)
+	register(a, described(op("approve-alert", post, "/v1/alerts/{id}/approve", "Approve a message awaiting approval: it goes out (a second person)", alerts, 200),
+		"Two-person rule: the approver is a person of the same authority, signed in, who did not write the message. "+
+			"An API key can never approve (403 forbidden), so no machine can be the second person: approve in the web interface."), a.approveAlert)
+	register(a, op("reject-alert", post, "/v1/alerts/{id}/reject", "Refuse a message awaiting approval, with the reason", alerts, 200), a.rejectAlert)
+	register(a, described(op("update-alert", post, "/v1/alerts/{id}/update", "Write an Update of a live alert: a new message that replaces its whole content", alerts, 201),
+		"The Update references every earlier published message of the alert; like any Actual message it waits for approval, "+
+			"and when it goes out the earlier messages are superseded."), a.updateAlert)
+	register(a, op("cancel-alert", post, "/v1/alerts/{id}/cancel", "Write a Cancel of a live alert: a message without instructions that ends it", alerts, 201), a.cancelAlert)
+	register(a, op("all-clear-alert", post, "/v1/alerts/{id}/all-clear", "End a live alert in one call: an Update with the all-clear texts", alerts, 201), a.allClearAlert)
 	register(a, op("list-orgs", get, "/v1/orgs", "Organisations you can address", "Organisations", 200), a.listOrgs)
 	register(a, op("get-webhook", get, "/v1/webhook", "Your webhook endpoint and Vigie's signing key", "Webhooks", 200), a.getWebhook)
 	register(a, op("set-webhook", put, "/v1/webhook", "Set or remove your webhook endpoint", "Webhooks", 200), a.setWebhook)

@@ -3,9 +3,10 @@
 // and served at /api/openapi.json, and RFC 9457 problem+json errors mapped
 // from vigie error codes in one place (problem.go).
 //
-// Every call but the health checks and the OpenAPI document needs an API
-// key ("Authorization: Bearer ID.SECRET"); the key's organisation scopes
-// everything the call can see or do.
+// Every call but the health checks, the OpenAPI document and the public
+// alert endpoints (feeds.go) needs an API key ("Authorization: Bearer
+// ID.SECRET"); the key's organisation scopes everything the call can see or
+// do. The public alert endpoints show only what authorities published.
 package httpapi
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/vigie-project/vigie/alert"
 	"github.com/vigie-project/vigie/audit"
 	"github.com/vigie-project/vigie/media"
 	"github.com/vigie-project/vigie/notify"
@@ -42,6 +44,21 @@ type Referrals interface {
 	Hold(ctx context.Context, p org.Principal, id string, until time.Time, reason string) (*referral.Preservation, error)
 	Transparency(ctx context.Context, p org.Principal, from, to time.Time) (*referral.Report, error)
 	Statements(ctx context.Context, p org.Principal, from, to time.Time) ([]referral.Statement, error)
+}
+
+// Alerts is the alert workflow of authorities (alert.Service): every call
+// is scoped to the caller's authority.
+type Alerts interface {
+	Create(ctx context.Context, p org.Principal, d alert.Draft, idemKey string) (*alert.Alert, bool, error)
+	Get(ctx context.Context, p org.Principal, id string) (*alert.Alert, error)
+	List(ctx context.Context, p org.Principal, f alert.Filter) ([]*alert.Alert, error)
+	Preview(ctx context.Context, p org.Principal, d alert.Draft) (*alert.Alert, alert.Reach, error)
+	Reach(ctx context.Context, p org.Principal, id string) (alert.Reach, error)
+	Approve(ctx context.Context, p org.Principal, id string) (*alert.Alert, error)
+	Reject(ctx context.Context, p org.Principal, id, reason string) (*alert.Alert, error)
+	Update(ctx context.Context, p org.Principal, id string, d alert.Draft) (*alert.Alert, error)
+	Cancel(ctx context.Context, p org.Principal, id, note string) (*alert.Alert, error)
+	AllClear(ctx context.Context, p org.Principal, id string, texts []alert.Text) (*alert.Alert, error)
 }
 
 // AuditLog reads the audit chain.
@@ -70,6 +87,11 @@ type Config struct {
 	// WebhookPublicKey is the "whpk_…" key platforms verify signatures with.
 	WebhookPublicKey string
 	Version          string
+
+	// Alerts is the authorities' alert workflow under /api/v1/alerts.
+	Alerts Alerts
+	// Feeds serves the public alert documents and feeds; nil serves none.
+	Feeds *Feeds
 }
 
 // API is the HTTP API.
@@ -87,7 +109,12 @@ func New(mux *http.ServeMux, c Config) *API {
 	hc.DocsPath = "" // the default docs page loads scripts from the internet
 	hc.SchemasPath = ""
 	hc.CreateHooks = nil // no $schema links in bodies
-	hc.Info.Description = "Removal referrals and orders between authorities and platforms, with deadlines, audit and transparency. " +
+	hc.Info.Description = "Removal referrals and orders between authorities and platforms, with deadlines, audit and transparency; " +
+		"public alerts in CAP 1.2 written by authorities and approved by a second person. " +
+		"Approval needs a person signed in to the web interface: an API key cannot approve an alert (403), " +
+		"so that a machine can never be the second person. " +
+		"Published alerts are public, without authentication: /cap/{id}.xml, /alerts/feed.atom, /alerts/feed.rss, " +
+		"/alerts/exercises.atom, /alerts/exercises.rss, and, when the operator enables it, the WebSub hub at /alerts/hub. " +
 		"Authenticate with an API key: `Authorization: Bearer ID.SECRET`. Errors are RFC 9457 problem+json."
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey": {Type: "http", Scheme: "bearer", Description: "An API key issued with `vigie admin key create`."},
@@ -96,6 +123,9 @@ func New(mux *http.ServeMux, c Config) *API {
 	a.api = humago.NewWithPrefix(mux, "/api", hc)
 	a.routes()
 	a.hmaRoutes(mux)
+	if c.Feeds != nil {
+		c.Feeds.routes(mux)
+	}
 	return a
 }
 

@@ -19,23 +19,24 @@ import (
 // This file is the UI's message catalogue: every string a person reads,
 // per language, and the formatting of dates, times and numbers.
 //
-// To add a language: add a *locale to languages (Arabic would have Tag "ar"
-// and Dir "rtl"; the stylesheet uses logical properties, so the layout
-// mirrors by itself), and give it every key of English (TestCatalogue
-// checks). A key missing in a language falls back to English.
+// To add a language: add a *locale to languages (see Arabic, Tag "ar" and
+// Dir "rtl": the stylesheet uses logical properties, so the layout mirrors
+// by itself, plus a few right-to-left fixes at the end of app.css), and
+// give it every key of English (TestCatalogue checks). A key missing in a
+// language falls back to English.
 
 // locale is one language of the UI.
 type locale struct {
 	Tag     string            // BCP 47, put in <html lang>
 	Dir     string            // "ltr" or "rtl", put in <html dir>
 	Name    string            // the language's own name, for the switcher
-	months  [12]string        // abbreviated month names
+	months  [12]string        // abbreviated month names (full where none are customary)
 	decimal string            // decimal separator
 	msg     map[string]string // message key → text (fmt verbs allowed)
 }
 
 // languages are the UI's languages; the first is the fallback.
-var languages = []*locale{english, french}
+var languages = []*locale{english, french, arabic}
 
 var (
 	byTag   = map[string]*locale{}
@@ -835,5 +836,343 @@ var french = &locale{
 		"wh.save":     "Enregistrer",
 		"wh.current":  "Adresse actuelle : %s",
 		"wh.none":     "Aucune adresse : votre organisation interroge l'API.",
+	},
+}
+
+// arabic is Modern Standard Arabic, right to left, for a ministry's crisis
+// cell and a platform's trust-and-safety team.
+//
+// Glossary (keep these; other catalogues' Arabic should use them too):
+//
+//	removal order (TCO Art. 3)       أمر إزالة، أوامر إزالة
+//	cross-border removal order       أمر إزالة عابر للحدود (Art. 4)
+//	referral                         إحالة، إحالات
+//	platform (hosting provider)      منصة، منصات
+//	authority / issuing authority    سلطة / السلطة المُصدِرة
+//	content provider                 مزوّد المحتوى
+//	terrorist content (Art. 2(7))    محتوى إرهابي
+//	statement of reasons             بيان الأسباب
+//	redress                          سُبل الطعن
+//	Member State                     دولة عضو، الدول الأعضاء
+//	main establishment               المقر الرئيسي
+//	Annex I / Annex III              الملحق الأول / الملحق الثالث
+//	force majeure                    قوة قاهرة
+//	deadline (the period)            المهلة؛ its end: انتهاء المهلة
+//	the clock (deadline running)     احتساب المهلة
+//	time limit (to challenge)        الأجل (never المهلة)
+//	receipt / acknowledge receipt    الاستلام / تأكيد الاستلام
+//	actioned (removed or disabled)   تم التنفيذ؛ remove إزالة، disable access تعطيل الوصول
+//	cannot comply (impossibility)    تعذّر التنفيذ
+//	clarification                    توضيح
+//	withdraw                         سحب
+//	complaint / reinstate            شكوى / إعادة المحتوى
+//	escalation                       تصعيد
+//	overdue                          متأخر؛ as a state: تجاوز المهلة
+//	preservation                     الحفظ
+//	audit log / entry                سجل التدقيق / قيد
+//	transparency                     الشفافية
+//	hash / hash bank                 بصمة، بصمات / بنك البصمات، بنوك البصمات
+//	match (media)                    مطابقة؛ a match: تطابق
+//	false positive                   نتيجة إيجابية كاذبة
+//	quarantined / disputed           معزولة / متنازع عليها
+//	threshold                        عتبة
+//	alert                            إنذار
+//	notice (webhook message)         إشعار
+//	webhook / endpoint               خطاف الويب / نقطة الاستقبال
+//	queue                            قائمة الانتظار
+//
+// Buttons use the verbal noun (إرسال، حفظ، إلغاء), which reads the same
+// to every user; states avoid gender so that they fit an order (m.) and a
+// referral (f.) alike (تم الاستلام، بانتظار الاستلام).
+//
+// Numbers, dates and times: Western Arabic digits (0-9), as in the
+// Maghreb, in Europe and in most official and technical Arabic online.
+// Times, deadlines, countdowns, references, hashes and URLs are compared,
+// copied and typed by people working across languages: the same digits
+// everywhere leave no room for misreading under pressure, and static/app.js
+// writes the live countdowns in these digits too (Arabic-Indic digits from
+// the server would change script at the first tick). The decimal separator
+// is "." and the thousands separator "," (Count), as in CLDR's Arabic with
+// Western digits, so figures read the same as in the API and exports.
+// Month names are the international series (يناير … ديسمبر), understood in
+// every Arab country, written in full (Arabic has no customary
+// abbreviations). A date reads "13 نوفمبر 2026، 21:14 UTC"; times stay in
+// UTC, marked so. Names and URLs put inside a sentence are wrapped in
+// Unicode isolates (U+2068 FSI or U+2066 LRI … U+2069 PDI) so that a Latin
+// name ending in ")" or a URL ending in "/" keeps its order in the
+// right-to-left sentence. Units: "دقيقة" after the number (correct from 11
+// up and with decimals; the catalogue has no plural forms).
+var arabic = &locale{
+	Tag: "ar", Dir: "rtl", Name: "العربية", decimal: ".",
+	months: [12]string{"يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"},
+	msg: map[string]string{
+		"fmt.datetime": "%s، %s",
+		"fmt.minutes":  "%s دقيقة",
+		"fmt.percent":  "%d%%",
+
+		"nav.skip":      "الانتقال إلى المحتوى",
+		"nav.label":     "التنقل الرئيسي",
+		"nav.referrals": "الصادرة",
+		"nav.new":       "إصدار أمر أو إحالة",
+		"nav.queue":     "قائمة الانتظار",
+		"nav.stats":     "الشفافية",
+		"nav.audit":     "سجل التدقيق",
+		"nav.webhook":   "خطاف الويب",
+		"nav.language":  "اللغة",
+		"nav.logout":    "تسجيل الخروج",
+		"foot.times":    "جميع الأوقات بالتوقيت العالمي المنسّق (UTC).",
+
+		"org.authority": "سلطة",
+		"org.platform":  "منصة",
+		"org.ngo":       "مجتمع مدني",
+
+		"kind.referral":      "إحالة",
+		"kind.removal_order": "أمر إزالة",
+
+		"state.pending":      "بانتظار الاستلام",
+		"state.received":     "تم الاستلام",
+		"state.acknowledged": "تم تأكيد الاستلام",
+		"state.overdue":      "تجاوز المهلة",
+		"state.impossible":   "تعذّر التنفيذ",
+		"state.actioned":     "تم التنفيذ",
+		"state.rejected":     "تم الرفض",
+		"state.withdrawn":    "تم السحب",
+		"state.complaint":    "شكوى",
+		"state.reinstated":   "أُعيد المحتوى",
+
+		"reason.force_majeure":            "قوة قاهرة أو استحالة فعلية، بما في ذلك لأسباب تقنية أو تشغيلية",
+		"reason.manifest_error":           "يتضمن الأمر أخطاء بيّنة",
+		"reason.insufficient_information": "لا يتضمن الأمر معلومات كافية",
+
+		"ct.a": "يحرّض على ارتكاب جرائم إرهابية، كتمجيد الأعمال الإرهابية مثلًا",
+		"ct.b": "يدعو شخصًا أو جماعة إلى ارتكاب جرائم إرهابية أو إلى المساهمة في ارتكابها",
+		"ct.c": "يدعو شخصًا أو جماعة إلى المشاركة في أنشطة جماعة إرهابية",
+		"ct.d": "يقدّم تعليمات عن صنع أو استخدام المتفجرات أو الأسلحة النارية أو غيرها من الأسلحة أو المواد الضارة أو الخطرة، أو عن أساليب أخرى لارتكاب جرائم إرهابية",
+		"ct.e": "يشكّل تهديدًا بارتكاب جريمة إرهابية",
+
+		"action.removed":  "أُزيل المحتوى",
+		"action.disabled": "عُطّل الوصول إلى المحتوى في جميع الدول الأعضاء",
+
+		"esc.badge": "%d%%",
+		"esc.title": "تصعيد: انقضى %d%% من المهلة",
+
+		"clock.overdue": "متأخر",
+		"clock.pending": "لم يبدأ احتساب المهلة",
+		"clock.since":   "الوقت المنقضي منذ الإصدار؛ يبدأ احتساب المهلة عند الاستلام",
+		"clock.stopped": "احتساب المهلة متوقف",
+		"clock.ontime":  "ضمن المهلة",
+		"clock.late":    "خارج المهلة",
+
+		"col.timeleft":  "الوقت المتبقي",
+		"col.state":     "الحالة",
+		"col.reference": "المرجع",
+		"col.platform":  "المنصة",
+		"col.authority": "السلطة",
+		"col.issued":    "وقت الإصدار",
+		"col.outcome":   "النتيجة",
+
+		"title.login":     "تسجيل الدخول",
+		"title.referrals": "الإحالات والأوامر الصادرة",
+		"title.new":       "إصدار أمر إزالة أو إحالة",
+		"title.queue":     "قائمة الانتظار",
+		"title.audit":     "سجل التدقيق",
+		"title.stats":     "الشفافية",
+		"title.webhook":   "خطاف الويب",
+
+		"list.title":   "الإحالات وأوامر الإزالة الصادرة",
+		"list.new":     "إصدار أمر أو إحالة",
+		"list.caption": "الإحالات وأوامر الإزالة التي أصدرتها، الأحدث أولًا",
+		"list.empty":   "لم تُصدر شيئًا بعد.",
+		"list.updated": "آخر تحديث: %s؛ تُحدَّث الصفحة كل 10 ثوانٍ.",
+
+		"queue.title":    "قائمة الانتظار: بانتظار ردّك",
+		"queue.intro":    "الأكثر استعجالًا أولًا. الأوامر التي لم تُستلم بعد في الأعلى: تبدأ مهلة الساعة الواحدة فور استلامها أو تأكيد استلامها.",
+		"queue.recent":   "تم الرد عليها مؤخرًا",
+		"queue.from":     "من \u2068%s\u2069",
+		"queue.issued":   "الإصدار: %s",
+		"queue.deadline": "انتهاء المهلة: %s",
+		"queue.more":     "و%d من الروابط الأخرى (افتح التفاصيل)",
+		"queue.empty":    "لا شيء بانتظارك.",
+
+		"act.ack":                    "تأكيد الاستلام",
+		"act.removed":                "تمت إزالة المحتوى",
+		"act.disabled":               "تم تعطيل الوصول",
+		"act.hashes.summary":         "إضافة بصمات المحتوى أو ملاحظة (اختياري)",
+		"act.hashes":                 "بصمات المحتوى",
+		"act.hashes.hint":            "بصمة واحدة في كل سطر: sha256:HEX أو md5:HEX أو pdq:HEX.",
+		"act.hashes.then":            "ثم اضغط «تمت إزالة المحتوى» أو «تم تعطيل الوصول» أعلاه.",
+		"act.feedback":               "ملاحظة إلى السلطة",
+		"act.impossible":             "تعذّر التنفيذ (الملحق الثالث)…",
+		"act.impossible.hint":        "يوقف هذا احتساب المهلة إلى أن توضّح السلطة؛ ثم تبدأ المهلة كاملة من جديد.",
+		"act.impossible.reason":      "السبب",
+		"act.impossible.explanation": "الشرح: ما المطلوب للتنفيذ",
+		"act.impossible.submit":      "الإعلان عن تعذّر التنفيذ",
+		"act.reject":                 "رفض هذه الإحالة…",
+		"act.reject.reasons":         "أسباب الرفض",
+		"act.reject.submit":          "رفض الإحالة",
+		"act.complaint":              "تسجيل شكوى من مزوّد المحتوى…",
+		"act.complaint.text":         "الشكوى",
+		"act.complaint.submit":       "تسجيل الشكوى",
+		"act.decide":                 "البتّ في الشكوى",
+		"act.decide.reasons":         "أسباب القرار",
+		"act.decide.uphold":          "تأييد الإزالة",
+		"act.decide.reinstate":       "إعادة المحتوى",
+		"act.clarify":                "تعذّر على المنصة التنفيذ: يُرجى التوضيح",
+		"act.clarify.hint":           "يؤدي إرسال التوضيح إلى بدء المهلة كاملة من جديد.",
+		"act.clarify.text":           "التوضيح",
+		"act.clarify.submit":         "إرسال التوضيح",
+		"act.withdraw":               "سحب…",
+		"act.withdraw.reason":        "السبب (اختياري)",
+		"act.withdraw.submit":        "سحب",
+
+		"done.created":      "تم الإرسال. أُخطرت المنصة.",
+		"done.acknowledged": "تم تأكيد الاستلام. المهلة جارية.",
+		"done.actioned":     "سُجّل: أُزيل المحتوى أو عُطّل الوصول إليه.",
+		"done.impossible":   "تم الإعلان عن تعذّر التنفيذ. احتساب المهلة متوقف إلى أن توضّح السلطة.",
+		"done.rejected":     "تم رفض الإحالة.",
+		"done.clarified":    "تم إرسال التوضيح. تبدأ المهلة كاملة من جديد.",
+		"done.withdrawn":    "تم السحب.",
+		"done.complaint":    "تم تسجيل الشكوى.",
+		"done.decided":      "تم تسجيل القرار.",
+		"done.webhook":      "تم حفظ نقطة استقبال خطاف الويب.",
+
+		"new.title":               "إصدار أمر إزالة أو إحالة",
+		"new.submit":              "إرسال",
+		"form.errors":             "يُرجى تصحيح ما يلي:",
+		"form.choose":             "— اختر —",
+		"form.required":           "هذا الحقل إلزامي.",
+		"form.cancel":             "إلغاء",
+		"f.kind":                  "النوع",
+		"f.kind.order.hint":       "ملزِم (لائحة الاتحاد الأوروبي 2021/784). على المنصة التنفيذ خلال ساعة واحدة من الاستلام.",
+		"f.kind.referral.hint":    "طلب للتحقق من توافق المحتوى مع شروط المنصة. المهلة 90 دقيقة ما لم تحدّد غيرها.",
+		"f.platform":              "المنصة",
+		"f.reference":             "مرجعك",
+		"f.reference.hint":        "رقم ملفك، ولا يتكرر بين إحالاتك وأوامرك.",
+		"f.section.content":       "المحتوى",
+		"f.urls":                  "الروابط (URL)",
+		"f.urls.hint":             "الروابط الدقيقة للمحتوى، رابط واحد في كل سطر (100 رابط كحد أقصى).",
+		"f.types":                 "نوع المحتوى الإرهابي (المادة 2، النقطة 7)",
+		"f.types.hint":            "اختر خيارًا واحدًا على الأقل. المحتوى…",
+		"f.details":               "معلومات إضافية",
+		"f.details.hint":          "اختياري: ما يساعد على تحديد المحتوى (التوقيت داخل المقطع، نص المنشور…).",
+		"f.reasons":               "بيان الأسباب",
+		"f.reasons.hint":          "لماذا يُعدّ المحتوى محتوى إرهابيًا.",
+		"f.section.legal":         "الأساس القانوني والاتصال",
+		"f.legal_basis":           "الأساس القانوني",
+		"f.order_only":            "إلزامي لأوامر الإزالة.",
+		"f.redress":               "سُبل الطعن",
+		"f.redress.hint":          "إلزامي لأوامر الإزالة: المحكمة والأجل والإجراء المتّبع للطعن في الأمر.",
+		"f.issuer_name":           "صادر عن",
+		"f.issuer_name.hint":      "الاسم والصفة. إلزامي لأوامر الإزالة.",
+		"f.issuer_contact":        "جهة الاتصال للمتابعة",
+		"f.issuer_contact.hint":   "اختياري: البريد الإلكتروني أو الهاتف.",
+		"f.nondisclosure":         "عدم إبلاغ مزوّد المحتوى قبل",
+		"f.nondisclosure.hint":    "اختياري، بالتوقيت العالمي المنسّق (UTC)، ستة أسابيع كحد أقصى من الآن (المادة 11، الفقرة 3).",
+		"f.crossborder":           "أمر إزالة عابر للحدود",
+		"f.crossborder.hint":      "صادر عن دولة عضو غير الدولة التي يقع فيها المقر الرئيسي للمنصة (المادة 4).",
+		"f.target":                "المهلة المستهدفة بالدقائق",
+		"f.target.hint":           "للإحالات فقط: من 5 إلى 10080، والقيمة الافتراضية 90. اتركه فارغًا لأمر الإزالة (60 دقيقة من الاستلام دائمًا).",
+		"f.target.notnumber":      "أدخل عددًا صحيحًا من الدقائق.",
+		"f.nondisclosure.bad":     "أدخل تاريخًا ووقتًا (UTC).",
+		"f.line":                  "السطر %d: %s",
+		"msg.is required":         "هذا الحقل إلزامي.",
+		"msg.must be valid UTF-8": "يجب أن يكون نصًا صالحًا (UTF-8).",
+
+		"d.back.list":       "الإحالات والأوامر الصادرة",
+		"d.back.queue":      "قائمة الانتظار",
+		"d.clock":           "المهلة",
+		"d.deadline":        "انتهاء المهلة",
+		"d.target":          "المهلة الممنوحة",
+		"d.target.value":    "%s من الاستلام",
+		"d.pending.hint":    "لم يصل بعد إلى المنصة. تبدأ المهلة (%s) عند الاستلام: أول تسليم للإشعار أو تأكيد المنصة للاستلام.",
+		"d.impossible.hint": "احتساب المهلة متوقف: أعلنت المنصة تعذّر التنفيذ (الملحق الثالث). تبدأ المهلة كاملة من جديد عندما توضّح السلطة.",
+		"d.actions":         "الإجراءات",
+		"d.annex1":          "الأمر (الملحق الأول)",
+		"d.authority":       "السلطة المُصدِرة",
+		"d.issued":          "وقت الإصدار",
+		"d.none":            "لا يوجد",
+		"d.yes":             "نعم",
+		"d.no":              "لا",
+		"d.outcome":         "الرد",
+		"d.received":        "الاستلام",
+		"d.notyet":          "ليس بعد",
+		"d.acknowledged":    "تأكيد الاستلام",
+		"d.action":          "الإجراء المتّخذ",
+		"d.impossibility":   "تعذّر التنفيذ",
+		"d.withdrawn":       "السحب",
+		"d.timeline":        "التسلسل الزمني (سجل التدقيق)",
+		"d.timeline.empty":  "لا توجد قيود.",
+
+		"login.title":     "تسجيل الدخول إلى Vigie",
+		"login.email":     "البريد الإلكتروني",
+		"login.password":  "كلمة المرور",
+		"login.submit":    "تسجيل الدخول",
+		"login.help":      "فقدت إمكانية الدخول؟ تواصل مع مسؤول Vigie في مؤسستك.",
+		"login.wrong":     "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+		"login.throttled": "محاولات فاشلة كثيرة من اتصالك. انتظر دقيقة ثم أعد المحاولة.",
+		"login.expired":   "انتهت صلاحية نموذج تسجيل الدخول. يُرجى إعادة المحاولة.",
+
+		"err.title":          "خطأ",
+		"err.status":         "خطأ %d.",
+		"err.home":           "الذهاب إلى صفحتي الرئيسية",
+		"err.crossorigin":    "مرفوض: أُرسل هذا النموذج من موقع آخر.",
+		"err.csrf":           "مرفوض: هذا النموذج منتهي الصلاحية أو لم يُرسل من Vigie. أعد تحميل الصفحة ثم أعد المحاولة.",
+		"err.role.authority": "هذه الصفحة مخصّصة للسلطات.",
+		"err.role.platform":  "هذه الصفحة مخصّصة للمنصات.",
+		"err.role.ngo":       "هذه الصفحة مخصّصة لمنظمات المجتمع المدني.",
+		"err.notfound":       "غير موجود.",
+		"err.forbidden":      "لا يحق لك القيام بذلك.",
+		"err.conflict":       "لا يمكن القيام بذلك في الحالة الراهنة؛ ربما سبقك أحد إلى الإجراء. أعد تحميل الصفحة.",
+		"err.invalid":        "طلب غير صالح.",
+		"err.toolarge":       "البيانات المُرسلة كبيرة جدًا.",
+		"err.badform":        "تعذّرت قراءة النموذج.",
+		"err.internal":       "خطأ داخلي. تم تسجيله؛ يُرجى إعادة المحاولة.",
+
+		"audit.title":   "سجل التدقيق",
+		"audit.intro":   "كل تغيير أُجري باسم مؤسستك، الأحدث أولًا. يرتبط كل قيد بالقيد السابق عبر بصمته.",
+		"audit.seq":     "رقم",
+		"audit.time":    "الوقت",
+		"audit.actor":   "المنفّذ",
+		"audit.action":  "الإجراء",
+		"audit.subject": "العنصر المعني",
+		"audit.hash":    "البصمة",
+		"audit.empty":   "لا توجد قيود بعد.",
+
+		"audit.a.referral.created":           "إصدار",
+		"audit.a.referral.delivered":         "تسليم: تم الاستلام",
+		"audit.a.referral.acknowledged":      "تأكيد الاستلام",
+		"audit.a.referral.actioned":          "إزالة أو تعطيل الوصول",
+		"audit.a.referral.impossible":        "الإعلان عن تعذّر التنفيذ",
+		"audit.a.referral.clarified":         "توضيح",
+		"audit.a.referral.rejected":          "رفض",
+		"audit.a.referral.withdrawn":         "سحب",
+		"audit.a.referral.escalated":         "تصعيد",
+		"audit.a.referral.complaint":         "تسجيل شكوى",
+		"audit.a.referral.complaint_decided": "البتّ في الشكوى",
+		"audit.a.preservation.held":          "تمديد الحفظ",
+		"audit.a.preservation.purged":        "حذف النسخة المحفوظة",
+
+		"stats.title":     "الشفافية: آخر 30 يومًا",
+		"stats.period":    "الإحالات وأوامر الإزالة الواردة من %s إلى %s، حسب المنصة.",
+		"stats.kind":      "النوع",
+		"stats.received":  "الواردة",
+		"stats.actioned":  "المنفّذة",
+		"stats.open":      "قيد المعالجة",
+		"stats.overdue":   "متأخرة: %d",
+		"stats.median":    "الوسيط",
+		"stats.medianack": "وسيط مدة تأكيد الاستلام",
+		"stats.p95":       "المئين 95",
+		"stats.within":    "ضمن المهلة",
+		"stats.note":      "تُحتسب المدد من الاستلام حتى الإجراء الذي أبلغت عنه المنصة. لا تُحتسب الإحالات المسحوبة.",
+		"stats.empty":     "لم يرد شيء خلال آخر 30 يومًا.",
+
+		"wh.title":    "نقطة استقبال خطاف الويب",
+		"wh.intro":    "يرسل Vigie إشعارات موقّعة (Standard Webhooks، Ed25519) إلى هذا العنوان. اتركه فارغًا للاستعلام الدوري من واجهة البرمجة (API) بدلًا من ذلك.",
+		"wh.disabled": "الإرسال إلى نقطة الاستقبال هذه معطّل.",
+		"wh.url":      "عنوان URL لنقطة الاستقبال",
+		"wh.url.hint": "عنوان https يمكن لـ Vigie الوصول إليه.",
+		"wh.save":     "حفظ",
+		"wh.current":  "نقطة الاستقبال الحالية: \u2066%s\u2069",
+		"wh.none":     "لم تُحدَّد نقطة استقبال: تستعلم مؤسستك دوريًا من واجهة البرمجة (API).",
 	},
 }

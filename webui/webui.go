@@ -83,6 +83,8 @@ type Config struct {
 	Audit           AuditLog
 	Media           Media
 	Uploads         *media.Uploads
+	Alerts          Alerts          // the alert pages (alerts.go); nil: they answer 404
+	AlertDeliveries AlertDeliveries // deliveries per channel; nil: "not available"
 	Log             *slog.Logger
 	Now             func() time.Time
 	CheckWebhookURL org.URLChecker
@@ -169,6 +171,27 @@ func (u *ui) routes(mux *http.ServeMux) {
 	get("/match", anyone(u.matchForm))
 	post("/match", anyone(u.matchUpload))
 	post("/settings/webhook", anyone(u.setWebhook))
+
+	// ---- Alerts (alerts.go): authorities write, approve and follow their
+	// CAP alerts. Approval is a person's act: the service refuses the
+	// author and API keys; the pages only show it to whom may.
+	alerts := func(h pageHandler) http.HandlerFunc { return authority(u.alertsOn(h)) }
+	get("/alerts", alerts(u.alertList))
+	get("/alerts/new", alerts(u.newAlertForm))
+	post("/alerts", alerts(u.createAlert))
+	post("/alerts/preview", alerts(u.previewAlert))
+	post("/alerts/prefill", alerts(u.prefillAlert))
+	get("/alerts/{id}", alerts(u.alertDetail))
+	get("/alerts/{id}/cap.xml", alerts(u.alertCAP))
+	get("/alerts/{id}/deliveries", alerts(u.alertDeliveries))
+	post("/alerts/{id}/approve", alerts(u.approveAlert))
+	post("/alerts/{id}/reject", alerts(u.rejectAlert))
+	get("/alerts/{id}/update", alerts(u.updateAlertForm))
+	post("/alerts/{id}/update", alerts(u.updateAlert))
+	get("/alerts/{id}/cancel", alerts(u.cancelAlertForm))
+	post("/alerts/{id}/cancel", alerts(u.cancelAlert))
+	post("/alerts/{id}/all-clear", alerts(u.allClearAlert))
+	// ---- end of alerts
 
 	mux.Handle("GET /static/{file}", u.assets)
 }

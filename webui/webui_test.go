@@ -350,8 +350,8 @@ func TestHeadersAndAssets(t *testing.T) {
 
 	// Static files are served under content-hashed names with a long cache.
 	names := regexp.MustCompile(`/static/[a-z.]+\.[0-9a-f]{12}\.(?:js|css|svg)`).FindAllString(p.Body, -1)
-	if len(names) != 4 {
-		t.Fatalf("found static URLs %v, want htmx, app.js, app.css and the icon", names)
+	if len(names) != 8 {
+		t.Fatalf("found static URLs %v, want htmx, app.js, app.css, the icon, and Leaflet and the map's script and styles", names)
 	}
 	for _, n := range names {
 		s := b.get(n)

@@ -39,12 +39,14 @@ type serveConfig struct {
 	logFormat     string
 	workers       int
 	maxPixels     int
+	alertFlags
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c serveConfig
 	fs := newFlagSet("serve", stderr)
 	c.register(fs)
+	c.alertFlags.addFlags(fs)
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on (env VIGIE_ADDR)")
 	fs.BoolVar(&c.demo, "demo", envBool("DEMO", false), "create demo organisations, users and keys, and print them (env VIGIE_DEMO)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-webhooks", envBool("ALLOW_PRIVATE_WEBHOOKS", false),
@@ -101,6 +103,7 @@ type app struct {
 	metrics   *metrics.Metrics
 	handler   http.Handler
 	purgeTick time.Duration
+	alerts    *alerting
 }
 
 func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) {
@@ -152,10 +155,15 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 		store.Close()
 		return nil, err
 	}
+	if err := a.openAlerts(ctx, c); err != nil {
+		store.Close()
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	checkURL := func(raw string) error { return webhook.CheckURL(raw, c.allowPrivate) }
 	httpapi.New(mux, httpapi.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Deliveries: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now,
+		Alerts: a.alerts, Feeds: a.alerts.feeds,
 		CheckWebhookURL: checkURL, WebhookPublicKey: pub, Version: version})
 	webui.New(mux, webui.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now, CheckWebhookURL: checkURL})
 	mux.Handle("GET /metrics", a.metrics.Handler())
@@ -208,6 +216,7 @@ func (a *app) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { a.runner.Run(bg) })
 	wg.Go(func() { a.purgeLoop(bg) })
 	wg.Go(func() { a.mediaLoop(bg) })
+	wg.Go(func() { a.alertLoop(bg) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
