@@ -3,6 +3,7 @@ package media
 import (
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"slices"
 	"sync"
 
@@ -73,6 +74,12 @@ func (x *Index) Bank(slot int) (Bank, bool) {
 	b, ok := x.banks[slot]
 	x.mu.RUnlock()
 	return b.Bank, ok
+}
+
+// LoadPDQ bulk-loads PDQ hashes keyed as the index keys them, for the
+// start-up; sizeHint is the expected number.
+func (x *Index) LoadPDQ(seq iter.Seq2[uint64, pdq.Hash], sizeHint int) error {
+	return x.photos.Load(seq, sizeHint)
 }
 
 // Add puts an active signal in the index; a signal in another state is

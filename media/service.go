@@ -51,6 +51,16 @@ type DayCount struct {
 	Count int       `json:"count"`
 }
 
+// IndexEntry is what the index needs of a signal.
+type IndexEntry struct {
+	ID     int64
+	BankID string
+	Type   SignalType
+	Value  string
+	State  SignalState
+	Seq    int64
+}
+
 // Store is the persistence the service needs.
 type Store interface {
 	// CreateBank stores a new bank and gives it its ID and Slot; a bank of
@@ -64,6 +74,9 @@ type Store interface {
 	// duplicates and are left as they were.
 	AddSignals(ctx context.Context, sigs []*Signal, c Change) (added []*Signal, err error)
 	Signal(ctx context.Context, id int64) (*Signal, error)
+	// IndexEntries returns what the index needs of the signals changed
+	// after a sequence number, in sequence order.
+	IndexEntries(ctx context.Context, after int64, limit int) ([]IndexEntry, error)
 	// SignalByValue finds a bank's signal by type and value.
 	SignalByValue(ctx context.Context, bankID string, t SignalType, value string) (*Signal, error)
 	// UpdateSignal saves a signal's state and counts, giving it a new Seq.
@@ -119,7 +132,9 @@ type Service struct {
 	counts  map[MatchCount]int // pending match counts, Count unused in the key
 }
 
-// NewService returns a service over store and index.
+// NewService returns a service over store and index. A nil index makes a
+// service for writing only (imports from the command line): it keeps no
+// hashes in memory and cannot match.
 func NewService(store Store, index *Index, policy Policy, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{store: store, index: index, policy: policy, now: now, log: log,
 		slots: map[string]int{}, flood: newFloodWatch(policy.FloodWindow), counts: map[MatchCount]int{}}
@@ -135,32 +150,68 @@ func forbidden(what string) error {
 }
 
 // Load fills the index from the store: every bank and every active signal.
-// progress, if not nil, is called with the number of signals loaded so far.
+// PDQ hashes stream from the store into the index's bulk build (all CPUs,
+// no compactions on the way); the other types are added one by one.
+// progress, if not nil, is called now and then with the number of signals
+// read so far.
 func (s *Service) Load(ctx context.Context, progress func(n int)) error {
 	banks, err := s.store.Banks(ctx)
 	if err != nil {
 		return fmt.Errorf("media: load banks: %w", err)
 	}
+	total := 0
 	for _, b := range banks {
 		s.setBank(b)
+		total += b.Signals
 	}
-	n := 0
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	for {
-		sigs, err := s.store.SignalsAfter(ctx, "", s.seq(), 50_000)
-		if err != nil {
-			return fmt.Errorf("media: load signals: %w", err)
-		}
-		if len(sigs) == 0 {
-			return nil
-		}
-		s.applyLocked(sigs, true)
-		n += len(sigs)
-		if progress != nil {
-			progress(n)
+	var loadErr error
+	n := 0
+	photos := func(yield func(uint64, pdq.Hash) bool) {
+		for {
+			page, err := s.store.IndexEntries(ctx, s.seq(), 100_000)
+			if err != nil || len(page) == 0 {
+				loadErr = err
+				return
+			}
+			for _, e := range page {
+				s.mu.Lock()
+				s.lastSeq = max(s.lastSeq, e.Seq)
+				slot, ok := s.slots[e.BankID]
+				s.mu.Unlock()
+				if !ok || e.State != Active {
+					continue
+				}
+				if e.Type != PDQ {
+					sg := &Signal{ID: e.ID, BankID: e.BankID, Type: e.Type, Value: e.Value, State: e.State}
+					if err := s.index.Add(sg, slot); err != nil {
+						s.log.Error("media: index signal", "signal", e.ID, "err", err)
+					}
+					continue
+				}
+				h, err := pdq.ParseHash(e.Value)
+				if err != nil {
+					s.log.Error("media: index signal", "signal", e.ID, "err", err)
+					continue
+				}
+				if !yield(key(e.ID, slot), h) {
+					return
+				}
+			}
+			n += len(page)
+			if progress != nil {
+				progress(n)
+			}
 		}
 	}
+	if err := s.index.LoadPDQ(photos, total); err != nil {
+		return fmt.Errorf("media: load the index: %w", err)
+	}
+	if loadErr != nil {
+		return fmt.Errorf("media: load signals: %w", loadErr)
+	}
+	return nil
 }
 
 // Follow applies the changes other instances made to the store, every
@@ -211,7 +262,9 @@ func (s *Service) setBank(b *Bank) {
 	s.mu.Lock()
 	s.slots[b.ID] = b.Slot
 	s.mu.Unlock()
-	s.index.SetBank(*b)
+	if s.index != nil {
+		s.index.SetBank(*b)
+	}
 }
 
 // apply puts signals just written to the store in the index. It does not
@@ -227,6 +280,9 @@ func (s *Service) apply(sigs []*Signal) {
 // applyLocked applies signals with applyMu held; advance moves the feed's
 // position past them.
 func (s *Service) applyLocked(sigs []*Signal, advance bool) {
+	if s.index == nil {
+		return
+	}
 	for _, sg := range sigs {
 		s.mu.Lock()
 		slot, ok := s.slots[sg.BankID]
@@ -550,6 +606,9 @@ func (s *Service) Match(ctx context.Context, p org.Principal, q MatchQuery) (*Ma
 			}
 			q.Banks = append(q.Banks, b.Slot)
 		}
+	}
+	if s.index == nil {
+		return nil, vigie.Errorf(vigie.EInternal, "media: this service has no index")
 	}
 	r := s.index.Lookup(q.Query)
 	out := &MatchResult{Matches: []Match{}}

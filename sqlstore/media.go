@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	vigie "github.com/vigie-project/vigie"
@@ -126,27 +128,55 @@ func (d *DB) AddSignals(ctx context.Context, sigs []*media.Signal, c media.Chang
 		if err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO signals (id, bank_id, signal_type, value_key, value, quality, labels, contributor_id, source,
-			state, state_reason, confirmed, agree, disagree, created_at, updated_at, seq)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', 0, 0, 0, $11, $11, $12)
-			ON CONFLICT (bank_id, signal_type, value_key) DO NOTHING`)
-		if err != nil {
-			return fmt.Errorf("sqlstore: add signals: %w", err)
-		}
-		defer stmt.Close()
+		// Rows go in by hundreds: one statement per row costs most of
+		// the time of a large import. RETURNING names the rows that were
+		// new; the others were duplicates (ON CONFLICT DO NOTHING).
+		const perStatement = 100
 		perBank := map[string]int64{}
-		for i, s := range sigs {
-			labels, _ := json.Marshal(s.Labels)
-			id, seq := firstID+int64(i), firstSeq+int64(i)
-			res, err := stmt.ExecContext(ctx, id, s.BankID, string(s.Type), valueKey(s.Value), s.Value, s.Quality, string(labels),
-				s.ContributorID, s.Source, string(s.State), ms(s.CreatedAt), seq)
-			if err != nil {
-				return fmt.Errorf("sqlstore: add signal: %w", err)
-			}
-			if k, _ := res.RowsAffected(); k == 1 {
+		for lo := 0; lo < len(sigs); lo += perStatement {
+			chunk := sigs[lo:min(lo+perStatement, len(sigs))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO signals (id, bank_id, signal_type, value_key, value, quality, labels, contributor_id, source,
+				state, state_reason, confirmed, agree, disagree, created_at, updated_at, seq) VALUES `)
+			args := make([]any, 0, len(chunk)*12)
+			byID := make(map[int64]*media.Signal, len(chunk))
+			for i, s := range chunk {
+				labels, _ := json.Marshal(s.Labels)
+				id, seq := firstID+int64(lo+i), firstSeq+int64(lo+i)
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				b := len(args)
+				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, '', 0, 0, 0, $%d, $%d, $%d)",
+					b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8, b+9, b+10, b+11, b+11, b+12)
+				args = append(args, id, s.BankID, string(s.Type), valueKey(s.Value), s.Value, s.Quality, string(labels),
+					s.ContributorID, s.Source, string(s.State), ms(s.CreatedAt), seq)
 				cp := *s
 				cp.ID, cp.Seq = id, seq
-				added = append(added, &cp)
+				byID[id] = &cp
+			}
+			q.WriteString(` ON CONFLICT (bank_id, signal_type, value_key) DO NOTHING RETURNING id`)
+			rows, err := tx.QueryContext(ctx, q.String(), args...)
+			if err != nil {
+				return fmt.Errorf("sqlstore: add signals: %w", err)
+			}
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("sqlstore: add signals: %w", err)
+			}
+			slices.Sort(ids)
+			for _, id := range ids {
+				s := byID[id]
+				added = append(added, s)
 				if s.State == media.Active {
 					perBank[s.BankID]++
 				}
@@ -224,6 +254,28 @@ func (d *DB) Signal(ctx context.Context, id int64) (*media.Signal, error) {
 		return nil, notFound(err, "signal")
 	}
 	return s, nil
+}
+
+// IndexEntries returns the fields of the signals changed after a sequence
+// number that the matching index needs, in sequence order: the start-up load
+// of millions of hashes reads nothing else.
+func (d *DB) IndexEntries(ctx context.Context, after int64, limit int) ([]media.IndexEntry, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT id, bank_id, signal_type, value, state, seq FROM signals WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: index entries: %w", err)
+	}
+	defer rows.Close()
+	out := make([]media.IndexEntry, 0, limit)
+	for rows.Next() {
+		var e media.IndexEntry
+		var typ, state string
+		if err := rows.Scan(&e.ID, &e.BankID, &typ, &e.Value, &state, &e.Seq); err != nil {
+			return nil, err
+		}
+		e.Type, e.State = media.SignalType(typ), media.SignalState(state)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // SignalByValue finds a bank's signal by type and value.

@@ -53,9 +53,9 @@ func openBanks(ctx context.Context, db dbFlags, orgRef string) (*sqlstore.DB, *m
 		store.Close()
 		return nil, nil, org.Principal{}, fmt.Errorf("organisation %q: %w", orgRef, err)
 	}
-	// The command works on the store, not on an index: an empty index
-	// keeps it light, and a running server follows the store.
-	svc := media.NewService(store, media.NewIndex(1000), media.DefaultPolicy(), time.Now, slog.New(slog.DiscardHandler))
+	// The command writes to the store only; a running server follows the
+	// store into its index.
+	svc := media.NewService(store, nil, media.DefaultPolicy(), time.Now, slog.New(slog.DiscardHandler))
 	p := org.Principal{OrgID: o.ID, OrgName: o.Name, Kind: o.Kind, KeyID: "cli"}
 	return store, svc, p, nil
 }
