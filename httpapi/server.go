@@ -92,6 +92,9 @@ type Config struct {
 	Alerts Alerts
 	// Feeds serves the public alert documents and feeds; nil serves none.
 	Feeds *Feeds
+	// Public serves the public's alert subscriptions and live streams; nil
+	// serves none.
+	Public *Public
 }
 
 // API is the HTTP API.
@@ -123,6 +126,7 @@ func New(mux *http.ServeMux, c Config) *API {
 	a.api = humago.NewWithPrefix(mux, "/api", hc)
 	a.routes()
 	a.hmaRoutes(mux)
+	a.publicRoutes(mux)
 	if c.Feeds != nil {
 		c.Feeds.routes(mux)
 	}

@@ -110,6 +110,7 @@ type alerting struct {
 	hub    *websub.Hub
 	fanout []fanoutStep
 	log    *slog.Logger
+	base   string // public URL
 }
 
 // fanoutStep is one channel a published message goes out on, beyond the
@@ -152,7 +153,7 @@ func (a *app) openAlerts(_ context.Context, c serveConfig) error {
 	}
 	policy := alert.DefaultPolicy()
 	policy.SenderDomain = host
-	x := &alerting{store: a.store, log: a.log}
+	x := &alerting{store: a.store, log: a.log, base: base}
 	x.Service = alert.NewService(a.store, everyPlatform{a.orgs}, policy, time.Now, newID)
 
 	hubURL := ""

@@ -40,6 +40,7 @@ type serveConfig struct {
 	workers       int
 	maxPixels     int
 	alertFlags
+	deliveryFlags
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	c.register(fs)
 	c.alertFlags.addFlags(fs)
+	c.deliveryFlags.addFlags(fs)
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on (env VIGIE_ADDR)")
 	fs.BoolVar(&c.demo, "demo", envBool("DEMO", false), "create demo organisations, users and keys, and print them (env VIGIE_DEMO)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-webhooks", envBool("ALLOW_PRIVATE_WEBHOOKS", false),
@@ -98,6 +100,7 @@ type app struct {
 	orgs      *org.Service
 	referrals *referral.Service
 	media     *media.Service
+	delivery  *delivery
 	uploads   *media.Uploads
 	runner    *jobs.Runner
 	metrics   *metrics.Metrics
@@ -159,13 +162,20 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 		store.Close()
 		return nil, err
 	}
+	if err := a.openDelivery(ctx, c); err != nil {
+		a.delivery.close()
+		store.Close()
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	checkURL := func(raw string) error { return webhook.CheckURL(raw, c.allowPrivate) }
 	httpapi.New(mux, httpapi.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Deliveries: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now,
-		Alerts: a.alerts, Feeds: a.alerts.feeds,
+		Alerts: a.alerts, Feeds: a.alerts.feeds, Public: a.delivery.public(),
 		CheckWebhookURL: checkURL, WebhookPublicKey: pub, Version: version})
-	webui.New(mux, webui.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now, CheckWebhookURL: checkURL})
+	webui.New(mux, webui.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Media: a.media, Uploads: a.uploads,
+		Alerts: a.alerts, AlertDeliveries: a.alerts, Log: log, Now: now, CheckWebhookURL: checkURL})
+	a.delivery.mount(mux)
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -217,6 +227,7 @@ func (a *app) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { a.purgeLoop(bg) })
 	wg.Go(func() { a.mediaLoop(bg) })
 	wg.Go(func() { a.alertLoop(bg) })
+	wg.Go(func() { a.delivery.run(bg, a) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -283,6 +294,7 @@ func (a *app) Close() error {
 	if a.media != nil {
 		a.media.Index().Close()
 	}
+	a.delivery.close()
 	return a.store.Close()
 }
 
