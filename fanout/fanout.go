@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	vigie "github.com/vigie-project/vigie"
 	"github.com/vigie-project/vigie/alert"
 	"github.com/vigie-project/vigie/cap"
 	"github.com/vigie-project/vigie/gazetteer"
@@ -93,6 +94,9 @@ type Engine struct {
 	mu     sync.Mutex
 	alerts map[string]*alert.Alert // published content never changes
 }
+
+// flushEvery is how many outcomes are written to the ledger together.
+const flushEvery = 16
 
 // The bus subjects.
 const (
@@ -233,7 +237,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer sub.Unsubscribe()
 	}
 	return e.Bus.Consume(ctx, natsbus.ConsumerOptions{Durable: durablePush, FilterSubject: natsbus.ChannelSubjects(channelPush),
-		Workers: e.Workers, AckWait: time.Minute, MaxDeliver: 20}, e.handle)
+		Workers: e.Workers, AckWait: 15 * time.Second, MaxDeliver: 20}, e.handle)
 }
 
 // handle sends one batch.
@@ -243,6 +247,9 @@ func (e *Engine) handle(ctx context.Context, m natsbus.Msg) error {
 		return natsbus.Permanent{Err: err}
 	}
 	al, err := e.alert(ctx, t.AlertID)
+	if vigie.ErrorCode(err) == vigie.ENotFound {
+		return natsbus.Permanent{Err: err}
+	}
 	if err != nil {
 		return err
 	}
@@ -269,12 +276,32 @@ func (e *Engine) handle(ctx context.Context, m natsbus.Msg) error {
 		byLang[s.Lang] = append(byLang[s.Lang], s)
 	}
 	opts := e.options(al)
+	// Outcomes are written as they come, a few dozen at a time, so that a
+	// crash forgets as few sends as possible: a redelivered batch skips
+	// whoever is in the ledger.
 	var (
 		recMu   sync.Mutex
 		recs    []Record
 		retry   time.Duration
 		pending int
+		flushMu sync.Mutex
+		flushed error
 	)
+	flush := func(final bool) {
+		recMu.Lock()
+		if len(recs) < flushEvery && !final {
+			recMu.Unlock()
+			return
+		}
+		out := recs
+		recs = nil
+		recMu.Unlock()
+		flushMu.Lock()
+		defer flushMu.Unlock()
+		if err := e.Ledger.RecordDeliveries(context.WithoutCancel(ctx), out); err != nil && flushed == nil {
+			flushed = err
+		}
+	}
 	for lang, group := range byLang {
 		payload, err := Payload(al, lang, e.BaseURL)
 		if err != nil {
@@ -308,13 +335,15 @@ func (e *Engine) handle(ctx context.Context, m natsbus.Msg) error {
 			recMu.Lock()
 			recs = append(recs, r)
 			recMu.Unlock()
+			flush(false)
 		})
 		if err != nil && ctx.Err() == nil {
 			e.Log.Warn("fanout: web push", "alert", al.ID, "err", err)
 		}
 	}
-	if err := e.Ledger.RecordDeliveries(context.WithoutCancel(ctx), recs); err != nil {
-		return err
+	flush(true)
+	if flushed != nil {
+		return flushed
 	}
 	if pending > 0 {
 		return natsbus.Retry{After: max(retry, 5*time.Second), Err: fmt.Errorf("%d subscribers to try again", pending)}

@@ -109,7 +109,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	// With the drill speed-up, the one-hour deadline lasts six seconds.
-	args := []string{"--db", dsn, "--addr", addr, "--allow-private-webhooks", "--drill-speedup", "600"}
+	args := []string{"--db", dsn, "--data", t.TempDir(), "--addr", addr, "--allow-private-webhooks", "--drill-speedup", "600"}
 	srv := startProcess(t, bin, args...)
 	base := "http://" + addr
 	t.Cleanup(func() {
