@@ -107,11 +107,16 @@ func (l *Live) Len() int {
 	return len(l.clients)
 }
 
-func (c *client) wants(cover map[string]bool) bool {
-	if len(c.cells) == 0 || len(cover) == 0 {
+func (c *client) wants(cover map[string]bool) bool { return Touches(c.cells, cover) }
+
+// Touches reports whether any of cells (geohash cells of any precision)
+// meets an area covered by cells of precision 4; no cells means
+// everywhere, and so does an empty cover.
+func Touches(cells []string, cover map[string]bool) bool {
+	if len(cells) == 0 || len(cover) == 0 {
 		return true
 	}
-	for _, cell := range c.cells {
+	for _, cell := range cells {
 		if len(cell) >= liveCellPrecision {
 			if cover[cell[:liveCellPrecision]] {
 				return true

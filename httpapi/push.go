@@ -9,7 +9,10 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	vigie "github.com/vigie-project/vigie"
 	"github.com/vigie-project/vigie/fanout"
+	"github.com/vigie-project/vigie/geo"
+	"github.com/vigie-project/vigie/org"
 	"github.com/vigie-project/vigie/push"
 )
 
@@ -142,4 +145,69 @@ func (a *API) live(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// ServiceAreas keeps the areas platforms serve.
+type ServiceAreas interface {
+	SetServiceArea(ctx context.Context, orgID string, cells []string) error
+	ServiceAreas(ctx context.Context) (map[string][]string, error)
+}
+
+type serviceAreaBody struct {
+	Cells []string `json:"cells" maxItems:"5000" doc:"Geohash cells (precision 1 to 6) of the area served; empty: everywhere."`
+}
+
+type serviceAreaOutput struct {
+	Body serviceAreaBody
+}
+
+func (a *API) serviceAreaRoutes() {
+	if a.ServiceAreas == nil {
+		return
+	}
+	op := func(id, method, summary string) huma.Operation {
+		return huma.Operation{OperationID: id, Method: method, Path: "/v1/alerts/service-area", Summary: summary, Tags: []string{"Alerts"},
+			MaxBodyBytes: MaxBody, Security: []map[string][]string{{"apiKey": {}}}}
+	}
+	register(a, op("get-service-area", http.MethodGet, "The area your platform serves: you receive the alerts that touch it (platforms)"),
+		func(ctx context.Context, _ *struct{}) (*serviceAreaOutput, error) {
+			p, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			all, err := a.ServiceAreas.ServiceAreas(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := &serviceAreaOutput{}
+			out.Body.Cells = all[p.OrgID]
+			if out.Body.Cells == nil {
+				out.Body.Cells = []string{}
+			}
+			return out, nil
+		})
+	register(a, op("set-service-area", http.MethodPut, "Declare the area your platform serves (platforms)"),
+		func(ctx context.Context, in *struct{ Body serviceAreaBody }) (*serviceAreaOutput, error) {
+			p, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if p.Kind != org.KindPlatform {
+				return nil, vigie.Errorf(vigie.EForbidden, "only platforms declare a service area")
+			}
+			cells := make([]string, 0, len(in.Body.Cells))
+			for i, c := range in.Body.Cells {
+				c = strings.ToLower(strings.TrimSpace(c))
+				if _, err := geo.ParseCell(c); err != nil || len(c) > push.MaxPrecision {
+					return nil, vigie.Invalid(fmt.Sprintf("body.cells[%d]", i), "must be a geohash cell of 1 to %d characters", push.MaxPrecision)
+				}
+				cells = append(cells, c)
+			}
+			if err := a.ServiceAreas.SetServiceArea(ctx, p.OrgID, cells); err != nil {
+				return nil, err
+			}
+			out := &serviceAreaOutput{}
+			out.Body.Cells = cells
+			return out, nil
+		})
 }

@@ -95,6 +95,9 @@ type Config struct {
 	// Public serves the public's alert subscriptions and live streams; nil
 	// serves none.
 	Public *Public
+	// ServiceAreas keeps the areas platforms declare; nil: every platform
+	// receives every alert.
+	ServiceAreas ServiceAreas
 }
 
 // API is the HTTP API.
@@ -127,6 +130,7 @@ func New(mux *http.ServeMux, c Config) *API {
 	a.routes()
 	a.hmaRoutes(mux)
 	a.publicRoutes(mux)
+	a.serviceAreaRoutes()
 	if c.Feeds != nil {
 		c.Feeds.routes(mux)
 	}

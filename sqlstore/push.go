@@ -255,3 +255,32 @@ func (d *DB) WebhookDeliveries(ctx context.Context, subject string) ([]DeliveryR
 	}
 	return out, rows.Err()
 }
+
+// SetServiceArea stores the cells a platform serves; none means everywhere.
+func (d *DB) SetServiceArea(ctx context.Context, orgID string, cells []string) error {
+	if len(cells) == 0 {
+		_, err := d.db.ExecContext(ctx, `DELETE FROM service_areas WHERE org_id = $1`, orgID)
+		return err
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO service_areas (org_id, cells, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (org_id) DO UPDATE SET cells = $2, updated_at = $3`, orgID, strings.Join(cells, ","), ms(d.now()))
+	return err
+}
+
+// ServiceAreas returns every platform's declared cells, by organisation.
+func (d *DB) ServiceAreas(ctx context.Context) (map[string][]string, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT org_id, cells FROM service_areas`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: service areas: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var id, cells string
+		if err := rows.Scan(&id, &cells); err != nil {
+			return nil, err
+		}
+		out[id] = strings.Split(cells, ",")
+	}
+	return out, rows.Err()
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/vigie-project/vigie/fanout"
+	"github.com/vigie-project/vigie/geo"
 	"log/slog"
 	"net"
 	"net/http"
@@ -122,19 +124,42 @@ type fanoutStep struct {
 	run  func(ctx context.Context, a *alert.Alert, f alert.Fanout) error
 }
 
-// everyPlatform sends every alert to every platform organisation, whatever
-// its area. It stands in until platforms declare their service areas:
-// replace it in openAlerts.
-type everyPlatform struct{ orgs *org.Service }
+// servedPlatforms sends an alert to the platforms whose declared service
+// area (geohash cells) it touches, and to those that declared none.
+type servedPlatforms struct {
+	orgs  *org.Service
+	store *sqlstore.DB
+}
 
-func (p everyPlatform) PlatformsFor(ctx context.Context, _ alert.Area) ([]string, error) {
+func (p servedPlatforms) PlatformsFor(ctx context.Context, a alert.Area) ([]string, error) {
 	os, err := p.orgs.Orgs(ctx)
 	if err != nil {
 		return nil, err
 	}
+	areas, err := p.store.ServiceAreas(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cover map[string]bool
+	if len(areas) > 0 {
+		area, err := fanout.Area(&alert.Alert{Area: a})
+		if err != nil {
+			return nil, err
+		}
+		if !area.IsEmpty() {
+			cells, err := geo.Cover(area, 4)
+			if err != nil {
+				return nil, err
+			}
+			cover = map[string]bool{}
+			for _, c := range cells {
+				cover[c] = true
+			}
+		}
+	}
 	var ids []string
 	for _, o := range os {
-		if o.Kind == org.KindPlatform {
+		if o.Kind == org.KindPlatform && (cover == nil || fanout.Touches(areas[o.ID], cover)) {
 			ids = append(ids, o.ID)
 		}
 	}
@@ -154,7 +179,7 @@ func (a *app) openAlerts(_ context.Context, c serveConfig) error {
 	policy := alert.DefaultPolicy()
 	policy.SenderDomain = host
 	x := &alerting{store: a.store, log: a.log, base: base}
-	x.Service = alert.NewService(a.store, everyPlatform{a.orgs}, policy, time.Now, newID)
+	x.Service = alert.NewService(a.store, servedPlatforms{a.orgs, a.store}, policy, time.Now, newID)
 
 	hubURL := ""
 	var hubs []string

@@ -193,14 +193,22 @@ func TestAlertFanOut(t *testing.T) {
 	waitFor(t, "the live stream to be connected", 60*time.Second, func() bool { return s.app.delivery.live.Len() == 1 })
 
 	// The reach before publication counts the four Paris subscriptions.
+	// plat-a serves only the south: it does not get a Paris alert.
+	if st := s.call("plat-a", "PUT", "/api/v1/alerts/service-area", map[string]any{"cells": []string{marseille.String()[:3]}}, nil); st != 200 {
+		t.Fatalf("service area: %d", st)
+	}
+	if st := s.call("plat-a", "PUT", "/api/v1/alerts/service-area", map[string]any{"cells": []string{"not a cell"}}, &p); st != 422 || !p.names("body.cells[0]") {
+		t.Errorf("bad service area: %d %+v", st, p)
+	}
 	var pre struct {
 		Reach struct {
-			People int `json:"people"`
+			People    int      `json:"people"`
+			Platforms []string `json:"platforms"`
 		} `json:"reach"`
 	}
 	s.call("auth", "POST", "/api/v1/alerts/preview", alertDraft(cap.StatusExercise), &pre)
-	if pre.Reach.People != 4 {
-		t.Errorf("reach: %d people, want 4", pre.Reach.People)
+	if pre.Reach.People != 4 || strings.Contains(strings.Join(pre.Reach.Platforms, ","), s.ids["plat-a"]) || !strings.Contains(strings.Join(pre.Reach.Platforms, ","), s.ids["plat-b"]) {
+		t.Errorf("reach: %+v, want 4 people and plat-b but not plat-a", pre.Reach)
 	}
 
 	var al alert.Alert

@@ -171,7 +171,7 @@ func newApp(ctx context.Context, c serveConfig, log *slog.Logger) (*app, error) 
 	mux := http.NewServeMux()
 	checkURL := func(raw string) error { return webhook.CheckURL(raw, c.allowPrivate) }
 	httpapi.New(mux, httpapi.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Deliveries: store, Media: a.media, Uploads: a.uploads, Log: log, Now: now,
-		Alerts: a.alerts, Feeds: a.alerts.feeds, Public: a.delivery.public(),
+		Alerts: a.alerts, Feeds: a.alerts.feeds, Public: a.delivery.public(), ServiceAreas: store,
 		CheckWebhookURL: checkURL, WebhookPublicKey: pub, Version: version})
 	webui.New(mux, webui.Config{Orgs: a.orgs, Referrals: a.referrals, Audit: store, Media: a.media, Uploads: a.uploads,
 		Alerts: a.alerts, AlertDeliveries: a.alerts, Log: log, Now: now, CheckWebhookURL: checkURL})
