@@ -243,3 +243,11 @@ func (d *DB) InitSetting(ctx context.Context, name, value string) (string, error
 	v, _, err := d.Setting(ctx, name)
 	return v, err
 }
+
+// SetSetting stores a setting, replacing its value.
+func (d *DB) SetSetting(ctx context.Context, name, value string) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2`, name, value); err != nil {
+		return fmt.Errorf("sqlstore: set setting %s: %w", name, err)
+	}
+	return nil
+}

@@ -433,6 +433,29 @@ func TestHashImportCommand(t *testing.T) {
 	if !strings.Contains(again, "50 added") {
 		t.Fatalf("re-import: %s", again)
 	}
+
+	// Another instance follows the bank through its delta feed: all of it
+	// the first time, then only the changes.
+	mirror := filepath.Join(dir, "mirror.db")
+	mustCLI(t, "admin", "org", "create", "--db", mirror, "--name", "Mirror", "--kind", "platform")
+	sync := func() string {
+		return mustCLI(t, "hash", "sync", "--from", s.url, "--key", s.keys["plat-b"], "--bank", "IMPORTED", "--org", "Mirror", "--create", "--db", mirror)
+	}
+	if out := sync(); !strings.Contains(out, "50 added, 0 removed") {
+		t.Fatalf("first sync: %s", out)
+	}
+	var page struct {
+		Signals []struct {
+			ID int64 `json:"id"`
+		} `json:"signals"`
+	}
+	s.call("plat-b", "GET", "/api/v1/banks/IMPORTED/signals?limit=1", nil, &page)
+	if st := s.call("plat-a", "POST", fmt.Sprintf("/api/v1/signals/%d/remove", page.Signals[0].ID), nil, nil); st != 200 {
+		t.Fatalf("remove: %d", st)
+	}
+	if out := sync(); !strings.Contains(out, "0 added, 1 removed") {
+		t.Fatalf("second sync: %s", out)
+	}
 }
 
 type randHashes struct{ x uint64 }

@@ -81,6 +81,7 @@ const hashUsage = `Usage:
   vigie hash sha256 FILE...
   vigie hash import FILE --bank NAME --org ORG   import a hash list (see vigie hash import -h)
   vigie hash export --bank NAME --org ORG        export a bank
+  vigie hash sync --from URL --key KEY --bank NAME --org ORG   follow another instance's bank
 `
 
 // runHash hashes files as the reference tools print them. A file that fails
@@ -96,6 +97,8 @@ func runHash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runHashImport(ctx, args[1:], stdout, stderr)
 	case "export":
 		return runHashExport(ctx, args[1:], stdout, stderr)
+	case "sync":
+		return runHashSync(ctx, args[1:], stdout, stderr)
 	}
 	kind, files := args[0], args[1:]
 	dihedral := false
