@@ -2,10 +2,12 @@ package webui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	vigie "github.com/vigie-project/vigie"
@@ -259,6 +261,9 @@ type matchData struct {
 	Result *media.MatchResult
 	Error  string
 	Name   string
+	// Referral is the details of a referral for these matches, for an
+	// authority: a match can open a referral.
+	Referral string
 }
 
 // matchForm asks for a photo or video to match.
@@ -297,5 +302,18 @@ func (u *ui) matchUpload(w http.ResponseWriter, r *http.Request, v *visit) {
 	if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
 		name = fh[0].Filename
 	}
-	show(http.StatusOK, matchData{Hashes: h, Result: res, Name: name})
+	d := matchData{Hashes: h, Result: res, Name: name}
+	if v.P.Kind == org.KindAuthority && len(res.Matches) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "The media %q matches known terrorist media in Vigie's hash banks:", name)
+		for _, m := range res.Matches {
+			fmt.Fprintf(&b, " %s (%s, distance %d; %s %s %s)", m.Bank, m.SignalType, m.Distance, m.Labels.Entity, m.Labels.Behaviour, m.Labels.Incident)
+		}
+		fmt.Fprintf(&b, ". SHA-256 %s.", h.SHA256)
+		if h.PDQ != "" {
+			fmt.Fprintf(&b, " PDQ %s.", h.PDQ)
+		}
+		d.Referral = b.String()
+	}
+	show(http.StatusOK, d)
 }

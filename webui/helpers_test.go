@@ -35,7 +35,7 @@ type env struct {
 	authUser, platAUser, platBUser string // e-mail addresses
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, configure ...func(*env, *webui.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t, time.Now)
@@ -43,7 +43,11 @@ func newEnv(t *testing.T) *env {
 	e.orgs = org.NewService(db, time.Now, testenv.NewID)
 	e.refs = referral.NewService(db, e.orgs, referral.DefaultPolicy(), time.Now, testenv.NewID)
 	mux := http.NewServeMux()
-	webui.New(mux, webui.Config{Orgs: e.orgs, Referrals: e.refs, Audit: db, Log: slog.New(slog.DiscardHandler), Now: time.Now})
+	c := webui.Config{Orgs: e.orgs, Referrals: e.refs, Audit: db, Log: slog.New(slog.DiscardHandler), Now: time.Now}
+	for _, f := range configure {
+		f(e, &c)
+	}
+	webui.New(mux, c)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 

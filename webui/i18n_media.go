@@ -94,6 +94,7 @@ var mediaMessages = map[string]map[string]string{
 		"match.variant.flipy":      "flipped",
 		"match.variant.flipplus1":  "mirrored on a diagonal",
 		"match.variant.flipminus1": "mirrored on the other diagonal",
+		"match.open.referral":      "Open a referral with these details",
 	},
 	"fr": {
 		"nav.banks":                "Banques d'empreintes",
@@ -165,6 +166,7 @@ var mediaMessages = map[string]map[string]string{
 		"match.variant.flipy":      "retourné",
 		"match.variant.flipplus1":  "en miroir sur une diagonale",
 		"match.variant.flipminus1": "en miroir sur l'autre diagonale",
+		"match.open.referral":      "Ouvrir un signalement avec ces éléments",
 	},
 	"ar": { // terms: see the glossary above the Arabic locale in i18n.go
 		"nav.banks":                "بنوك البصمات",
@@ -236,6 +238,7 @@ var mediaMessages = map[string]map[string]string{
 		"match.variant.flipy":      "مقلوب رأسيًا",
 		"match.variant.flipplus1":  "معكوس حول أحد القطرين",
 		"match.variant.flipminus1": "معكوس حول القطر الآخر",
+		"match.open.referral":      "فتح إحالة بهذه التفاصيل",
 	},
 }
 

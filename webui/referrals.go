@@ -106,7 +106,18 @@ var draftLabels = map[string]string{
 
 // newReferralForm shows the empty form.
 func (u *ui) newReferralForm(w http.ResponseWriter, r *http.Request, v *visit) {
-	u.showDraftForm(w, r, v, http.StatusOK, draftForm{Idem: newToken()}, nil)
+	// A match of known media opens a referral with its details filled in
+	// (the match page links here); the authority adds platform and URL.
+	q := r.URL.Query()
+	f := draftForm{Idem: newToken(), Details: trimTo(q.Get("details"), 2000), URLs: trimTo(q.Get("urls"), 2000)}
+	u.showDraftForm(w, r, v, http.StatusOK, f, nil)
+}
+
+func trimTo(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func (u *ui) showDraftForm(w http.ResponseWriter, r *http.Request, v *visit, status int, f draftForm, errs map[string]string) {
