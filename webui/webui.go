@@ -85,6 +85,7 @@ type Config struct {
 	Uploads         *media.Uploads
 	Alerts          Alerts          // the alert pages (alerts.go); nil: they answer 404
 	AlertDeliveries AlertDeliveries // deliveries per channel; nil: "not available"
+	PushLanguages   []string        // languages offered on /subscribe (push.Languages); nil: fr en ar de es it nl pt
 	Log             *slog.Logger
 	Now             func() time.Time
 	CheckWebhookURL org.URLChecker
@@ -192,6 +193,12 @@ func (u *ui) routes(mux *http.ServeMux) {
 	post("/alerts/{id}/cancel", alerts(u.cancelAlert))
 	post("/alerts/{id}/all-clear", alerts(u.allClearAlert))
 	// ---- end of alerts
+
+	// ---- Public subscription to alerts (subscribe.go): no login. The
+	// page talks to the API's /push/ endpoints and /alerts/live.
+	get("/subscribe", u.subscribePage)
+	get("/sw.js", u.serviceWorker)
+	// ---- end of subscription
 
 	mux.Handle("GET /static/{file}", u.assets)
 }
