@@ -613,7 +613,7 @@ func TestBrowserSubscribe(t *testing.T) {
 	if v := subEval[string](t, c, `document.querySelector("#cells").value + " " + document.querySelectorAll("#cells-map path.vigie-map-cell-selected").length`); v != cell+" 1" {
 		t.Errorf("after a reload, cells %q, want %s pre-selected and drawn", v, cell)
 	}
-	if s := text("#sub-status"); s != "This browser is subscribed to the alerts of 1 map cells." {
+	if s := text("#sub-status"); s != "This browser is subscribed to the alerts of these map cells: "+cell+"." {
 		t.Errorf("status after a reload: %q", s)
 	}
 	if !subEval[bool](t, c, `document.querySelector("#subscribe-app").dataset.state === "subscribed"`) {

@@ -37,7 +37,7 @@ var subscribeMessages = map[string]map[string]string{
 		"sub.unsubscribe": "Unsubscribe",
 
 		"sub.state.off":      "This browser is not subscribed.",
-		"sub.state.on":       "This browser is subscribed to the alerts of %s map cells.",
+		"sub.state.on":       "This browser is subscribed to the alerts of these map cells: %s.",
 		"sub.state.working":  "Subscribing…",
 		"sub.state.done":     "Subscribed. Alerts for your cells will appear as notifications on this device, even when this page is closed.",
 		"sub.state.changed":  "Your choice differs from your subscription: press “Update my subscription” to apply it.",
@@ -105,7 +105,7 @@ var subscribeMessages = map[string]map[string]string{
 		"sub.unsubscribe": "Se désabonner",
 
 		"sub.state.off":      "Ce navigateur n'est pas abonné.",
-		"sub.state.on":       "Ce navigateur est abonné aux alertes de %s cases de la carte.",
+		"sub.state.on":       "Ce navigateur est abonné aux alertes de ces cases de la carte : %s.",
 		"sub.state.working":  "Abonnement en cours…",
 		"sub.state.done":     "Abonné. Les alertes de vos cases s'afficheront en notification sur cet appareil, même quand cette page est fermée.",
 		"sub.state.changed":  "Votre choix diffère de votre abonnement : appuyez sur « Mettre à jour mon abonnement » pour l'appliquer.",
@@ -173,7 +173,7 @@ var subscribeMessages = map[string]map[string]string{
 		"sub.unsubscribe": "إلغاء الاشتراك",
 
 		"sub.state.off":      "هذا المتصفح غير مشترك.",
-		"sub.state.on":       "هذا المتصفح مشترك في إنذارات مربعات الخريطة (العدد: %s).",
+		"sub.state.on":       "هذا المتصفح مشترك في إنذارات مربعات الخريطة هذه: \u2068%s\u2069.",
 		"sub.state.working":  "جارٍ الاشتراك…",
 		"sub.state.done":     "تم الاشتراك. ستظهر إنذارات مربعاتك في إشعارات على هذا الجهاز، حتى وهذه الصفحة مغلقة.",
 		"sub.state.changed":  "اختيارك يختلف عن اشتراكك: اضغط «تحديث اشتراكي» لتطبيقه.",

@@ -181,7 +181,7 @@
     } else if (!sameList(cells(), saved.cells.slice().sort()) || langSelect.value !== saved.lang) {
       showStatus(msg("changed"));
     } else {
-      showStatus(msg("on", saved.cells.length));
+      showStatus(msg("on", saved.cells.join(", ")));
     }
   }
 
@@ -331,7 +331,12 @@
       });
     }).then(function (res) {
       if (res.status === 201 || res.status === 200) {
-        return res.json();
+        return res.json().catch(function () { return {}; }).then(function (body) {
+          if (body.id === undefined || body.id === null || !body.token) {
+            throw new Failure(msg("server", res.status));
+          }
+          return body;
+        });
       }
       return res.json().catch(function () { return null; }).then(function (problem) {
         if (res.status === 422 || res.status === 400) {
